@@ -1,0 +1,11 @@
+"""ppgan_lite: a GAN toolkit on PaddlePaddle in the PaddleGAN style.
+
+Importing the package only chooses CPU settings (before paddle loads); models,
+datasets and apps are imported from their sub-packages when needed, so
+``import ppgan_lite`` stays fast.
+"""
+from .utils import runtime as _runtime
+
+_runtime.configure()
+
+__version__ = "0.1.0"

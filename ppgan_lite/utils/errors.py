@@ -1,0 +1,33 @@
+"""The few exception classes ppgan_lite raises where a problem is known.
+
+Each message is one line that names the problem and the fix; the CLIs print it
+and exit with code 2 instead of showing a traceback.
+"""
+
+
+class PPGanLiteError(Exception):
+    """Base class: an error a user can fix, with a message that says how."""
+
+
+class ConfigError(PPGanLiteError):
+    """A config file, override or registry name is wrong."""
+
+
+class DataError(PPGanLiteError):
+    """A data set is missing, empty or unreadable."""
+
+
+class ImageReadError(DataError):
+    """One image file cannot be read (not an image, corrupt, truncated, too large)."""
+
+
+class FaceNotFoundError(PPGanLiteError):
+    """No usable face in an image (none detected, or too small)."""
+
+
+class WeightsNotFoundError(PPGanLiteError):
+    """A weights file is needed and is not where it was looked for."""
+
+
+class TrainingDivergedError(PPGanLiteError):
+    """A loss became NaN or Inf."""
