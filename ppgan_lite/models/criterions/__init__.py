@@ -1,0 +1,2 @@
+from . import gan_loss  # noqa: F401
+from . import pixel_loss  # noqa: F401
