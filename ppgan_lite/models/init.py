@@ -17,8 +17,8 @@ INIT_TYPES = ("normal", "xavier", "kaiming", "orthogonal")
 
 _CONV = (nn.Conv1D, nn.Conv2D, nn.Conv3D)
 _CONV_T = (nn.Conv1DTranspose, nn.Conv2DTranspose, nn.Conv3DTranspose)
-_BATCH_NORM = (nn.BatchNorm, nn.BatchNorm1D, nn.BatchNorm2D, nn.BatchNorm3D,
-               nn.SyncBatchNorm)
+BATCH_NORM_TYPES = (nn.BatchNorm, nn.BatchNorm1D, nn.BatchNorm2D, nn.BatchNorm3D,
+                    nn.SyncBatchNorm)
 
 
 def fans(layer):
@@ -84,7 +84,7 @@ def init_weights(net, init_type="normal", init_gain=0.02):
             _init_weight(layer, init_type, init_gain)
             if layer.bias is not None:
                 _fill_constant(layer.bias, 0.0)
-        elif isinstance(layer, _BATCH_NORM):
+        elif isinstance(layer, BATCH_NORM_TYPES):
             # A BatchNorm scale is a vector, so only the normal draw applies (PaddleGAN).
             if layer.weight is not None:
                 _fill_normal(layer.weight, 1.0, init_gain)

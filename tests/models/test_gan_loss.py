@@ -191,19 +191,37 @@ def test_gradient_penalty_criterion_rejects_negative_lambda():
         GradientPenalty(lambda_gp=-1)
 
 
-def test_clip_weights_bounds_every_parameter():
+def test_clip_weights_bounds_every_weight_and_leaves_statistics_alone():
     paddle.seed(4)
     critic = init_weights(DCDiscriminator(1, ndf=4, norm_type="batch", img_size=16),
                           init_gain=1.0)
+    critic.model[3]._variance.set_value(paddle.full([8], 4.0))  # running stats > clip
     before = {k: p.numpy().copy() for k, p in critic.named_parameters()}
+    for param in critic.parameters():  # as a model does while it trains G
+        param.stop_gradient = True
     clip_weights(critic, 0.01)
+    weights = [n for n in before if n.endswith(("weight", "bias"))]
+    assert len(weights) == 7  # 3 convs (the first without bias), 1 BatchNorm affine
     for name, param in critic.named_parameters():
         value = param.numpy()
-        assert np.abs(value).max() <= 0.01 + 1e-9, name
-        np.testing.assert_array_equal(value, np.clip(before[name], -0.01, 0.01))
+        if name in weights:
+            assert np.abs(value).max() <= 0.01 + 1e-9, name
+            np.testing.assert_array_equal(value, np.clip(before[name], -0.01, 0.01))
+        else:  # BatchNorm running mean / variance
+            assert name.endswith(("_mean", "_variance")), name
+            np.testing.assert_array_equal(value, before[name])
     assert np.abs(critic.model[0].weight.numpy()).max() == pytest.approx(0.01)
+    assert np.all(critic.model[3]._variance.numpy() == 4.0)
     with pytest.raises(ConfigError, match="clip_value"):
         clip_weights(critic, 0)
+
+
+def test_clip_weights_skips_frozen_instance_norm_affine():
+    critic = init_weights(DCDiscriminator(1, ndf=4, norm_type="instance", img_size=16),
+                          init_gain=1.0)
+    clip_weights(critic, 0.01)
+    assert np.all(critic.model[3].scale.numpy() == 1.0)
+    assert np.abs(critic.model[2].weight.numpy()).max() <= 0.01 + 1e-9
 
 
 PRED = np.array([[0.5, -1.0], [2.0, 0.0]], "float32")

@@ -11,6 +11,7 @@ import paddle.nn.functional as F
 
 from ...utils.errors import ConfigError
 from ...utils.registry import CRITERIONS
+from ..init import BATCH_NORM_TYPES
 
 GAN_MODES = ("vanilla", "lsgan", "wgan", "wgangp", "hinge")
 
@@ -101,10 +102,20 @@ class GradientPenalty(nn.Layer):
 
 @paddle.no_grad()
 def clip_weights(net, clip_value):
-    """Clamp every parameter of ``net`` into [-clip_value, clip_value] in place: the
-    original WGAN's crude Lipschitz constraint (Arjovsky et al. 2017, Alg. 1, c = 0.01).
-    Call it after each critic step. Buffers (BatchNorm running stats) are not touched."""
+    """Clamp every learned parameter of ``net`` into [-clip_value, clip_value] in place:
+    the original WGAN's crude Lipschitz constraint (Arjovsky et al. 2017, Alg. 1,
+    c = 0.01). Call it after each critic step.
+
+    Paddle stores BatchNorm running statistics and frozen affines (learning_rate 0) as
+    parameters too; they are not weights, so they are left alone. ``stop_gradient`` is
+    not consulted: models set it on the critic while training G.
+    """
     if clip_value <= 0:
         raise ConfigError(f"clip_weights needs clip_value > 0, got {clip_value}")
+    statistics = {id(stat) for layer in net.sublayers(include_self=True)
+                  if isinstance(layer, BATCH_NORM_TYPES)
+                  for stat in (layer._mean, layer._variance)}
     for param in net.parameters():
-        param.set_value(paddle.clip(param, -clip_value, clip_value))
+        frozen = param.optimize_attr.get("learning_rate", 1.0) == 0
+        if id(param) not in statistics and not frozen:
+            param.set_value(paddle.clip(param, -clip_value, clip_value))
