@@ -45,7 +45,8 @@ def _frozen(value):
 
 
 def check_img_size(img_size, who):
-    """Number of stride-2 stages between 4x4 and ``img_size`` plus one (64 -> 4)."""
+    """The number of 2x resampling convs between 4x4 and ``img_size``: 4 for 64, as
+    PaddleGAN's ``n_downsampling``."""
     if (not isinstance(img_size, int) or img_size < 8
             or img_size & (img_size - 1) != 0):
         raise ConfigError(
