@@ -3,3 +3,4 @@ margins, white padding), segment the person (MediaPipe selfie net or GrabCut) an
 composite on white. Paddle is only imported when the selfie net first runs.
 """
 from .detect import Face, best_face, detect_faces
+from .align import AlignInfo, align_crop
