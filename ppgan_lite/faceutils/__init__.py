@@ -4,3 +4,4 @@ composite on white. Paddle is only imported when the selfie net first runs.
 """
 from .detect import Face, best_face, detect_faces
 from .align import AlignInfo, align_crop
+from .segmentation import composite_on_white, segment
