@@ -152,10 +152,14 @@ def _upsample_levels(upsample, pixels, budget):
     if upsample == "auto":
         levels = [u for u in (0, 1, 2) if pixels * 4 ** u <= budget]
         return levels or [0]
-    if isinstance(upsample, (int, np.integer)) and not isinstance(upsample, bool) \
-            and 0 <= upsample <= 4:
-        return [int(upsample)]
-    raise ConfigError(f"upsample={upsample!r}: use 'auto' or an int from 0 to 4")
+    if not isinstance(upsample, (int, np.integer)) or isinstance(upsample, bool) \
+            or not 0 <= upsample <= 4:
+        raise ConfigError(f"upsample={upsample!r}: use 'auto' or an int from 0 to 4")
+    if upsample > 0 and pixels * 4 ** upsample > budget:
+        raise ConfigError(f"upsample={upsample} on a {pixels / 1e6:.1f} Mpx detection copy "
+                          f"would need {pixels * 4 ** upsample / 1e6:.0f} Mpx: lower max_side "
+                          f"or upsample, or use upsample='auto'")
+    return [int(upsample)]
 
 
 def _run_detector(detector, image, upsample, min_score):

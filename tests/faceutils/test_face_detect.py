@@ -86,6 +86,8 @@ def test_bad_arguments_are_named():
         detect_faces(image, detector="mtcnn")
     with pytest.raises(ConfigError, match="upsample"):
         detect_faces(image, upsample="more")
+    with pytest.raises(ConfigError, match="lower max_side"):
+        detect_faces(np.zeros((1600, 1600, 3), np.uint8), upsample=3)
     with pytest.raises(FaceNotFoundError, match="no face found in photo.jpg"):
         best_face([], name="photo.jpg")
 
