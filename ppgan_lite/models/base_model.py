@@ -20,6 +20,9 @@ class BaseModel:
         self.losses = OrderedDict()
         self.visual_items = OrderedDict()
         self.is_train = True
+        # set by the trainer before each train_iter: schedules inside a model (WGAN's
+        # n_critic, for one) derive from it, so they resume exactly
+        self.current_iter = 0
 
     # -- the contract -------------------------------------------------------
     def setup_input(self, batch):
@@ -34,7 +37,7 @@ class BaseModel:
             self.forward()
         if metrics:
             for metric in metrics.values():
-                metric.update(self.visual_items)
+                metric.update_visuals(self.visual_items)
 
     def forward(self):
         raise NotImplementedError

@@ -59,6 +59,8 @@ def configure():
     _set_default("GLOG_minloglevel", 2, "quiet paddle C++ logs")
     # paddle warns on import that ccache is missing; it only matters for C++ extensions.
     warnings.filterwarnings("ignore", message="No ccache found")
+    # paddle's BatchNorm repeats this on every training forward; it is informational.
+    warnings.filterwarnings("ignore", message="When training, we now always track global")
     return dict(_CHOICES)
 
 

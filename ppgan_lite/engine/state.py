@@ -1,0 +1,82 @@
+"""What a checkpoint holds of the model and its optimizers, under stable names.
+
+Paddle names optimizer state after auto-generated parameter names (``conv2d_3.w_0``)
+that depend on how many layers the process built before; a checkpoint stores it
+under the structured names instead (``netG/conv.weight``), so it resumes in any
+process.
+"""
+import math
+import random
+
+import numpy as np
+import paddle
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed % (2 ** 32))
+    paddle.seed(seed)
+
+
+def model_state(model):
+    return {name: net.state_dict() for name, net in model.nets.items()}
+
+
+def _param_names(model):
+    """{paddle auto name: 'net/structured.name'} for every parameter."""
+    names = {}
+    for net_name, net in model.nets.items():
+        for key, param in net.named_parameters():
+            names[param.name] = f"{net_name}/{key}"
+    return names
+
+
+def _rename(state, mapping):
+    out = {}
+    by_length = sorted(mapping, key=len, reverse=True)
+    for key, value in state.items():
+        if isinstance(value, dict):
+            out[key] = _rename(value, mapping)
+            continue
+        for auto in by_length:
+            if key == auto or key.startswith(auto + "_"):
+                key = mapping[auto] + "|" + key[len(auto):]
+                break
+        out[key] = value
+    return out
+
+
+def optimizer_state(model, optimizers):
+    mapping = _param_names(model)
+    return {group: _rename(opt.state_dict(), mapping) for group, opt in optimizers.items()}
+
+
+def apply_optimizer_state(model, optimizers, saved):
+    reverse = {v: k for k, v in _param_names(model).items()}
+
+    def restore(state):
+        out = {}
+        for key, value in state.items():
+            if isinstance(value, dict):
+                out[key] = restore(value)
+                continue
+            if "|" in key:
+                structured, suffix = key.split("|", 1)
+                if structured in reverse:
+                    key = reverse[structured] + suffix
+            out[key] = paddle.to_tensor(value) if isinstance(value, np.ndarray) else value
+        return out
+
+    for group, opt in optimizers.items():
+        if group in saved:
+            state = restore(saved[group])
+            state.pop("LR_Scheduler", None)  # the trainer restores the shared scheduler
+            opt.set_state_dict(state)
+
+
+def describe_nan(losses):
+    """'G_adv_loss = nan' for the first non-finite loss, else None."""
+    for key, value in losses.items():
+        if not math.isfinite(value):
+            return f"'{key}' = {value}"
+    return None

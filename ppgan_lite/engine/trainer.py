@@ -1,0 +1,357 @@
+"""The training loop: iterations, LR steps, logs, pictures, checkpoints, validation
+and signals. Nothing model-specific lives here; models follow BaseModel's contract."""
+import os
+import signal
+import time
+
+import numpy as np
+import paddle
+from tqdm import tqdm
+
+from ..datasets.builder import build_dataloader
+from ..solver import build_lr_scheduler
+from ..utils import checkpoint as ckpt
+from ..utils import runtime
+from ..utils.config import dump_config, to_plain
+from ..utils.errors import ConfigError, TrainingDivergedError
+from ..utils.logger import JsonlWriter, Timer, VisualDLWriter, format_eta, get_logger, now, read_jsonl
+from ..utils.registry import METRICS, MODELS, build
+from ..utils.visual import plot_curves, save_gif, save_grid, side_by_side
+from .state import (apply_optimizer_state, describe_nan, model_state, optimizer_state,
+                    seed_everything)
+
+
+class Trainer:
+    def __init__(self, cfg, run_dir, resume=None, load=None, seed=None, amp=False,
+                 evaluate_only=False):
+        self.cfg = cfg
+        self.run_dir = run_dir
+        self.evaluate_only = evaluate_only
+        os.makedirs(run_dir, exist_ok=True)
+        self.logger = get_logger(output_dir=run_dir)
+        self.seed = int(seed if seed is not None else cfg.get("seed", 0))
+        if amp:
+            self._check_amp()
+        self.amp = amp
+        seed_everything(self.seed)
+        self.logger.info(f"CPU settings: {runtime.describe()['settings']}")
+
+        log_cfg = cfg.get("log_config") or {}
+        self.log_interval = int(log_cfg.get("interval", 10))
+        self.visual_interval = int(log_cfg.get("visiual_interval",
+                                               log_cfg.get("visual_interval", 500)))
+        self.grid_size = int(log_cfg.get("sample_grid", 64))
+        snap = cfg.get("snapshot_config") or {}
+        self.keep_last = int(snap.get("keep_last", snap.get("max_keep", 3)))
+        val = cfg.get("validate") or {}
+        self.validate_interval = int(val.get("interval", -1))
+        self.save_val_images = bool(val.get("save_img", True))
+
+        # data first: a missing data dir must fail before the model is built
+        self.train_loader = None
+        if not evaluate_only:
+            self.train_loader = build_dataloader(cfg.dataset.train, is_train=True,
+                                                 seed=self.seed)
+        test_cfg = (cfg.get("dataset") or {}).get("test")
+        needs_test = evaluate_only or self.validate_interval > 0
+        self.test_loader = (build_dataloader(test_cfg, is_train=False, seed=self.seed)
+                            if test_cfg and needs_test else None)
+
+        self.iters_per_epoch = len(self.train_loader) if self.train_loader else 1
+        if cfg.get("total_iters"):
+            self.total_iters, self.by_epoch = int(cfg.total_iters), False
+        else:
+            self.total_iters = int(cfg.get("epochs", 1)) * self.iters_per_epoch
+            self.by_epoch = True
+        interval = int(snap.get("interval", 1 if self.by_epoch else 1000))
+        self.snapshot_interval = interval * (self.iters_per_epoch if self.by_epoch else 1)
+
+        self.model = build(cfg.model, MODELS, "model")
+        self.lr_scheduler = None
+        if cfg.get("lr_scheduler") and not evaluate_only:
+            self.lr_scheduler = build_lr_scheduler(cfg.lr_scheduler, self.iters_per_epoch,
+                                                   self.total_iters)
+        if not evaluate_only:
+            lr = self.lr_scheduler if self.lr_scheduler is not None else 2e-4
+            self.optimizers = self.model.setup_optimizers(lr, cfg.get("optimizer"))
+        else:
+            self.optimizers = {}
+        self.metrics = {name: build({"name": name, **(mcfg or {})}, METRICS,
+                                    f"validate.metrics.{name}")
+                        for name, mcfg in (val.get("metrics") or {}).items()}
+
+        self.current_iter = 0
+        self.ckpt_dir = os.path.join(run_dir, "checkpoints")
+        self.last_checkpoint = None
+        if resume:
+            self.resume(resume)
+        elif load:
+            self.load(load)
+        dump_config(cfg, os.path.join(run_dir, "config.yaml"))
+        self.jsonl = JsonlWriter(os.path.join(run_dir, "log.jsonl"))
+        self.vdl = VisualDLWriter(os.path.join(run_dir, "visualdl"),
+                                  enabled=cfg.get("enable_visualdl", True))
+        self._stop_signal = None
+        self._fixed_batch = None
+
+    # ------------------------------------------------------------ setup
+    def _check_amp(self):
+        if not paddle.is_compiled_with_cuda() or paddle.device.cuda.device_count() == 0:
+            raise ConfigError("--amp needs a GPU (paddlepaddle-gpu and a CUDA device); "
+                              "this run is on CPU: drop --amp")
+
+    # ------------------------------------------------------------ checkpoints
+    def state_dict(self):
+        return {
+            "nets": model_state(self.model),
+            "optimizers": optimizer_state(self.model, self.optimizers),
+            "lr_scheduler": self.lr_scheduler.state_dict() if self.lr_scheduler else {},
+            "iter": self.current_iter,
+            "epoch": self.current_iter // self.iters_per_epoch,
+            "iters_per_epoch": self.iters_per_epoch,
+            "seed": self.seed,
+            "rng": ckpt.capture_rng_state(),
+            "config": to_plain(self.cfg),
+        }
+
+    def save_checkpoint(self):
+        path = ckpt.checkpoint_path(self.ckpt_dir, self.current_iter)
+        ckpt.save_state(path, self.state_dict())
+        ckpt.prune_checkpoints(self.ckpt_dir, self.keep_last)
+        self.last_checkpoint = path
+        return path
+
+    def resume(self, path):
+        state = ckpt.load_state(path)
+        self._set_nets(state["nets"], path)
+        apply_optimizer_state(self.model, self.optimizers, state.get("optimizers", {}))
+        if self.lr_scheduler is not None and state.get("lr_scheduler"):
+            self.lr_scheduler.set_state_dict(state["lr_scheduler"])
+        if state.get("iters_per_epoch") not in (None, self.iters_per_epoch):
+            self.logger.warning(f"the data set changed since the checkpoint "
+                                f"({state['iters_per_epoch']} -> {self.iters_per_epoch} "
+                                f"iterations per epoch): resume is not exact")
+        self.current_iter = int(state["iter"])
+        self.seed = int(state.get("seed", self.seed))
+        ckpt.restore_rng_state(state["rng"])
+        self.last_checkpoint = path
+        self.logger.info(f"resumed from {path} at iteration {self.current_iter}")
+
+    def load(self, path):
+        nets = ckpt.load_weights(path)
+        self._set_nets(nets, path)
+        self.logger.info(f"loaded weights from {path}")
+
+    def _set_nets(self, nets, path):
+        if set(nets) == {""}:  # a single net's parameters: the first (generator) net
+            nets = {next(iter(self.model.nets)): nets[""]}
+        for name, params in nets.items():
+            if name not in self.model.nets:
+                raise ConfigError(f"'{path}' has weights for net '{name}', which this "
+                                  f"model lacks (it has {', '.join(self.model.nets)})")
+            net = self.model.nets[name]
+            expected = net.state_dict()
+            missing = [k for k in expected if k not in params]
+            wrong = [k for k in params if k in expected
+                     and tuple(expected[k].shape) != tuple(np.shape(params[k]))]
+            if missing or wrong:
+                detail = (f"missing {missing[:3]}" if missing else
+                          f"shape of {wrong[0]} is {np.shape(params[wrong[0]])}, the net "
+                          f"expects {tuple(expected[wrong[0]].shape)}")
+                raise ConfigError(f"weights in '{path}' do not fit net '{name}' ({detail}): "
+                                  f"was it trained with another config?")
+            net.set_state_dict({k: paddle.to_tensor(v) for k, v in params.items()
+                                if k in expected})
+
+    # ------------------------------------------------------------ signals
+    def _install_signal_handlers(self):
+        previous = {}
+
+        def handler(signum, frame):
+            if self._stop_signal is not None:  # a second Ctrl-C: stop now
+                raise KeyboardInterrupt
+            self._stop_signal = signal.Signals(signum).name
+            self.logger.warning(f"{self._stop_signal} received: saving a checkpoint after "
+                                f"this iteration, then stopping (again to abort)")
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                previous[sig] = signal.signal(sig, handler)
+            except ValueError:  # not the main thread
+                pass
+        return previous
+
+    # ------------------------------------------------------------ the loop
+    def train(self):
+        previous = self._install_signal_handlers()
+        timer, log_every = Timer(), max(1, self.log_interval)
+        start_iter, start_time = self.current_iter, time.time()
+        self.logger.info(f"training {self.total_iters} iterations "
+                         f"({self.iters_per_epoch} per epoch) into {self.run_dir}")
+        if self.current_iter == 0:
+            self.write_samples()
+        bar = tqdm(total=self.total_iters, initial=self.current_iter, desc="train",
+                   dynamic_ncols=True, mininterval=1.0, leave=False)
+        try:
+            while self.current_iter < self.total_iters and self._stop_signal is None:
+                epoch, skip = divmod(self.current_iter, self.iters_per_epoch)
+                self.train_loader.set_epoch(epoch, skip_batches=skip)
+                t_read = now()
+                for batch in self.train_loader:
+                    reader_cost = now() - t_read
+                    self.model.setup_train_mode(True)
+                    self.model.setup_input(batch)
+                    self.model.current_iter = self.current_iter
+                    self.model.train_iter(self.optimizers)
+                    losses = self._check_finite(self.model.get_current_losses())
+                    self.current_iter += 1
+                    if self.lr_scheduler is not None:
+                        self.lr_scheduler.step()
+                    timer.add(now() - t_read, reader_cost, _batch_size(batch))
+                    bar.update(1)
+                    if self.current_iter % log_every == 0:
+                        self._log(losses, timer, start_iter, start_time, epoch, bar)
+                        timer.reset()
+                    self._periodic()
+                    if self.current_iter >= self.total_iters or self._stop_signal:
+                        break
+                    t_read = now()
+        finally:
+            bar.close()
+            for sig, h in previous.items():
+                signal.signal(sig, h)
+        path = self.save_checkpoint()
+        self.write_samples(final=True)
+        if self._stop_signal:
+            self.logger.info(f"stopped by {self._stop_signal} at iteration "
+                             f"{self.current_iter}; resume with --resume {path}")
+        else:
+            self.logger.info(f"done: {self.current_iter} iterations in "
+                             f"{time.time() - start_time:.1f} s; checkpoint {path}")
+        self.jsonl.close()
+        self.vdl.close()
+        return path
+
+    def _periodic(self):
+        it = self.current_iter
+        if self.visual_interval > 0 and it % self.visual_interval == 0:
+            self.write_samples()
+        if self.validate_interval > 0 and it % self.validate_interval == 0 \
+                and self.test_loader is not None:
+            self.validate()
+        if self.snapshot_interval > 0 and it % self.snapshot_interval == 0 \
+                and it < self.total_iters:
+            self.save_checkpoint()
+
+    def _check_finite(self, losses):
+        bad = describe_nan(losses)
+        if bad:
+            where = (f"the last good checkpoint is {self.last_checkpoint}"
+                     if self.last_checkpoint else "no checkpoint was written yet")
+            self.logger.error(f"loss {bad} at iteration {self.current_iter + 1}")
+            self.jsonl.write({"iter": self.current_iter + 1, "event": "diverged",
+                              "detail": bad})
+            raise TrainingDivergedError(
+                f"loss {bad} at iteration {self.current_iter + 1}; training stopped and "
+                f"{where}: lower the learning rate or check the data")
+        return losses
+
+    def _log(self, losses, timer, start_iter, start_time, epoch, bar):
+        stats = timer.averages()
+        done = self.current_iter - start_iter
+        eta = (time.time() - start_time) / max(1, done) * (self.total_iters - self.current_iter)
+        lr = float(self.lr_scheduler()) if self.lr_scheduler is not None else None
+        record = {"iter": self.current_iter, "epoch": epoch, "lr": lr, **losses,
+                  **{k: round(v, 5) for k, v in stats.items()}, "eta": format_eta(eta),
+                  "time": round(time.time(), 3)}
+        self.jsonl.write(record)
+        self.vdl.scalars({**losses, **stats, "lr": lr or 0.0}, self.current_iter)
+        loss_text = " ".join(f"{k}: {v:.4f}" for k, v in losses.items())
+        bar.set_postfix_str(loss_text[:60], refresh=False)
+        tqdm.write(f"iter {self.current_iter}/{self.total_iters} epoch {epoch} "
+                   f"lr {lr if lr is None else f'{lr:.3e}'} {loss_text} "
+                   f"batch_cost {stats['batch_cost']:.3f}s reader_cost "
+                   f"{stats['reader_cost']:.4f}s ips {stats['ips']:.1f} img/s "
+                   f"eta {format_eta(eta)}")
+
+    # ------------------------------------------------------------ pictures
+    def _fixed_inputs(self):
+        if self._fixed_batch is None:
+            loader = self.test_loader or self.train_loader
+            if loader is not None:
+                loader.set_epoch(0)
+                self._fixed_batch = next(iter(loader))
+        return self._fixed_batch
+
+    def write_samples(self, final=False):
+        """A fixed-input sample grid (the same noise or images every time), the
+        model's current visuals, the loss curve and the progress GIF."""
+        images = self.model.sample(self.grid_size, seed=self.seed,
+                                   batch=self._fixed_inputs())
+        if images is not None:
+            name = "final.png" if final else f"iter_{self.current_iter:08d}.png"
+            save_grid(images, os.path.join(self.run_dir, "samples", name))
+        visuals = self.model.get_current_visuals()
+        if visuals and self.current_iter > 0:
+            side_by_side(visuals, os.path.join(self.run_dir, "visual_train",
+                                               f"iter_{self.current_iter:08d}.png"))
+        records = read_jsonl(os.path.join(self.run_dir, "log.jsonl"))
+        loss_keys = sorted(self.model.get_current_losses())
+        if records and loss_keys:
+            plot_curves(records, os.path.join(self.run_dir, "loss_curve.png"), loss_keys)
+        if final:
+            self._write_progress_gif()
+
+    def _write_progress_gif(self):
+        from ..utils.image_io import read_image
+
+        folder = os.path.join(self.run_dir, "samples")
+        if not os.path.isdir(folder):
+            return
+        names = sorted(n for n in os.listdir(folder) if n.startswith("iter_"))
+        if len(names) > 40:  # keep the GIF small: at most 40 evenly spaced frames
+            names = [names[i] for i in np.linspace(0, len(names) - 1, 40).astype(int)]
+        frames = [read_image(os.path.join(folder, n)) for n in names]
+        frames += [read_image(os.path.join(folder, "final.png"))] * 3
+        save_gif(frames, os.path.join(self.run_dir, "progress.gif"))
+
+    # ------------------------------------------------------------ validation
+    def validate(self):
+        if self.test_loader is None:
+            raise ConfigError("validation needs 'dataset.test' in the config")
+        for metric in self.metrics.values():
+            metric.reset()
+        self.model.setup_train_mode(False)
+        self.test_loader.set_epoch(0)
+        for i, batch in enumerate(self.test_loader):
+            self.model.setup_input(batch)
+            self.model.test_iter(metrics=self.metrics)
+            if self.save_val_images and i < 4:
+                side_by_side(self.model.get_current_visuals(),
+                             os.path.join(self.run_dir, "visual_test",
+                                          f"iter_{self.current_iter:08d}_{i}.png"))
+        self.model.setup_train_mode(True)
+        results = {name: m.accumulate() for name, m in self.metrics.items()}
+        record = {"iter": self.current_iter, "event": "validate", "metrics": results}
+        self.jsonl.write(record)
+        flat = {f"metric/{k}": v for k, v in results.items() if isinstance(v, (int, float))}
+        self.vdl.scalars(flat, self.current_iter)
+        if results:
+            self.logger.info(f"validation at iter {self.current_iter}: {results}")
+            self._plot_metrics()
+        return results
+
+    def _plot_metrics(self):
+        records = [dict(iter=r["iter"], **{k: v for k, v in r["metrics"].items()
+                                           if isinstance(v, (int, float))})
+                   for r in read_jsonl(os.path.join(self.run_dir, "log.jsonl"))
+                   if r.get("event") == "validate"]
+        plot_curves(records, os.path.join(self.run_dir, "metrics.png"),
+                    keys=sorted(self.metrics), title="validation metrics")
+
+
+def _batch_size(batch):
+    for value in batch.values():
+        if hasattr(value, "shape") and len(value.shape) > 0:
+            return int(value.shape[0])
+    return 1

@@ -1,0 +1,123 @@
+"""Console, JSONL and (when installed) VisualDL logging for a training run."""
+import json
+import logging
+import math
+import os
+import sys
+import time
+
+_FMT = "[%(asctime)s] ppgan_lite %(levelname)s: %(message)s"
+
+
+def get_logger(name="ppgan_lite", output_dir=None):
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter(_FMT, "%H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    if output_dir:
+        path = os.path.abspath(os.path.join(output_dir, "train.log"))
+        if not any(getattr(h, "baseFilename", None) == path for h in logger.handlers):
+            os.makedirs(output_dir, exist_ok=True)
+            fh = logging.FileHandler(path)
+            fh.setFormatter(logging.Formatter(_FMT, "%Y-%m-%d %H:%M:%S"))
+            logger.addHandler(fh)
+    return logger
+
+
+def _clean(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+class JsonlWriter:
+    """Appends one JSON object per line; each line is flushed so a crash loses nothing
+    and ``tail -f`` works."""
+
+    def __init__(self, path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self.path = path
+        self._file = open(path, "a", encoding="utf-8")
+
+    def write(self, record):
+        record = {k: _clean(v) for k, v in record.items()}
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+
+    def close(self):
+        self._file.close()
+
+
+def read_jsonl(path):
+    records = []
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    try:
+                        records.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        continue  # a line cut by a crash
+    return records
+
+
+class VisualDLWriter:
+    """Scalars to VisualDL when the package is installed; otherwise does nothing."""
+
+    def __init__(self, logdir, enabled=True):
+        self._writer = None
+        if not enabled:
+            return
+        try:
+            from visualdl import LogWriter
+        except ImportError:
+            return
+        self._writer = LogWriter(logdir=logdir)
+
+    def scalars(self, values, step):
+        if self._writer:
+            for key, value in values.items():
+                if isinstance(value, (int, float)) and math.isfinite(value):
+                    self._writer.add_scalar(tag=key, step=step, value=value)
+
+    def close(self):
+        if self._writer:
+            self._writer.close()
+
+
+class Timer:
+    """Smoothed batch and reader cost for the log line."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.batch_cost = self.reader_cost = 0.0
+        self.count = 0
+        self.samples = 0
+
+    def add(self, batch_cost, reader_cost, samples):
+        self.batch_cost += batch_cost
+        self.reader_cost += reader_cost
+        self.samples += samples
+        self.count += 1
+
+    def averages(self):
+        n = max(1, self.count)
+        batch = self.batch_cost / n
+        return {"batch_cost": batch, "reader_cost": self.reader_cost / n,
+                "ips": self.samples / self.batch_cost if self.batch_cost > 0 else 0.0}
+
+
+def format_eta(seconds):
+    seconds = int(max(0, seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h:d}:{m:02d}:{s:02d}"
+
+
+now = time.perf_counter
