@@ -46,9 +46,11 @@ def choose_run_dir(cfg, args):
 def main(argv=None):
     import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
     from ..utils.config import load_config, validate_config
+    from ..utils.runtime import import_paddle_quietly
     from ..utils.errors import PPGanLiteError
 
     args = parse_args(argv)
+    import_paddle_quietly()
     try:
         register_all()
         cfg = load_config(args.config_file, args.opt)

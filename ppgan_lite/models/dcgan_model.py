@@ -85,15 +85,18 @@ class DCGANModel(BaseModel):
             self.backward_G()
             optimizers["optimizer_G"].step()
 
-    def sample(self, num, seed=0, batch=None):
-        """``num`` images from a fixed noise batch (numpy's RNG: paddle's global
-        generator is left untouched so training stays reproducible)."""
-        z = np.random.RandomState(seed).standard_normal((num, self.nz, 1, 1))
+    def generate(self, z):
+        """Images from latents ``z`` (N, nz, 1, 1) in eval mode, without gradients."""
         netG = self.nets["netG"]
         was_training = netG.training
         netG.eval()
         with paddle.no_grad():
-            images = netG(paddle.to_tensor(z.astype("float32")))
+            images = netG(paddle.to_tensor(np.asarray(z, dtype="float32")))
         if was_training:
             netG.train()
         return images
+
+    def sample(self, num, seed=0, batch=None):
+        """``num`` images from a fixed noise batch (numpy's RNG: paddle's global
+        generator is left untouched so training stays reproducible)."""
+        return self.generate(np.random.RandomState(seed).standard_normal((num, self.nz, 1, 1)))

@@ -71,3 +71,38 @@ def describe():
         "usable_cores": usable_cores(),
         "settings": {k: {"value": v, "why": w} for k, (v, w) in _CHOICES.items()},
     }
+
+
+class _DropLines:
+    """A stderr stand-in that drops lines containing any of ``needles``."""
+
+    def __init__(self, stream, needles):
+        self.stream, self.needles = stream, needles
+        self._dropped = False
+
+    def write(self, text):
+        if any(n in text for n in self.needles):
+            self._dropped = True  # print() sends the line's "\n" as a second write
+        elif not (self._dropped and text == "\n"):
+            self.stream.write(text)
+            self._dropped = False
+        else:
+            self._dropped = False
+
+    def flush(self):
+        self.stream.flush()
+
+
+def import_paddle_quietly():
+    """Import paddle without its warning that OMP_NUM_THREADS is above 1: with one
+    process per machine (as here) more threads are exactly what is wanted, and the
+    trainer logs the setting it chose."""
+    if "paddle" in sys.modules:
+        return sys.modules["paddle"]
+    saved = sys.stderr
+    sys.stderr = _DropLines(saved, ("OMP_NUM_THREADS set to", "USE OMP_NUM_THREADS WISELY"))
+    try:
+        import paddle
+    finally:
+        sys.stderr = saved
+    return paddle
