@@ -227,7 +227,11 @@ def _expect(value, expected, where):
 
 
 def _check_signature_types(obj, kwargs, where):
-    """Types from the constructor defaults/annotations: a default of 64 means int."""
+    """Types from the constructor defaults: a default of 64 means a number is wanted.
+
+    Lenient on purpose where configs legitimately differ from the default's type (a
+    per-channel list where the default is one number); strict where a value cannot be
+    right (text where a number or a flag is wanted)."""
     target = obj.__init__ if inspect.isclass(obj) else obj
     try:
         params = inspect.signature(target).parameters
@@ -235,20 +239,24 @@ def _check_signature_types(obj, kwargs, where):
         return
     for key, value in kwargs.items():
         p = params.get(key)
-        if p is None or p.default is inspect.Parameter.empty or p.default is None:
+        if p is None or p.default is inspect.Parameter.empty or p.default is None \
+                or value is None:
             continue
         default = p.default
         if isinstance(default, bool):
-            expected = bool
+            bad = not isinstance(value, (bool, int))
+            wanted = bool
         elif isinstance(default, (int, float)):
-            expected = (int, float, str) if default in (float("inf"),) else (int, float)
+            bad = isinstance(value, bool) or (
+                isinstance(value, str) and value.lower() not in ("inf", ".inf"))
+            wanted = (int, float)
         elif isinstance(default, str):
-            expected = str
+            bad = isinstance(value, (bool, int, float))
+            wanted = str
         else:
             continue
-        if isinstance(value, str) and expected == (int, float) and value in ("inf", ".inf"):
-            continue
-        _expect(value, expected, f"{where}.{key}")
+        if bad:
+            _expect(value, wanted, f"{where}.{key}")
 
 
 def validate_component(cfg, registries, where, skip=()):
