@@ -12,6 +12,8 @@ import argparse
 import os
 import sys
 
+import numpy as np
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
@@ -29,13 +31,17 @@ def parse_args(argv=None):
                    help="latent points the GIF walks through (0: no GIF)")
     p.add_argument("--interp_steps", type=int, default=16, help="frames between points")
     p.add_argument("--no_individual", action="store_true", help="write only grid and GIF")
+    p.add_argument("--labels", default=None,
+                   help="conditional models: classes to draw, by index or name, e.g. 3,3,7 "
+                        "(default: a grid with one row per class)")
+    p.add_argument("--tags", default=None,
+                   help="tag-conditioned models: tags every sample carries, e.g. "
+                        "'blue hair,red eyes'")
     return p.parse_args(argv)
 
 
 def slerp(a, b, t):
     """Spherical interpolation: Gaussian latents keep their norm along the path."""
-    import numpy as np
-
     an, bn = a / np.linalg.norm(a), b / np.linalg.norm(b)
     omega = np.arccos(np.clip(np.dot(an.ravel(), bn.ravel()), -1.0, 1.0))
     if omega < 1e-6:
@@ -51,6 +57,9 @@ def load_model(weights, config_path):
     from ppgan_lite.utils.registry import MODELS, build
 
     register_all()
+    classes = []
+    if weights.endswith(".npz"):
+        classes = ckpt.load_state(weights).get("classes") or []
     if config_path:
         cfg = load_config(config_path)
     elif weights.endswith(".npz"):
@@ -71,7 +80,34 @@ def load_model(weights, config_path):
 
     model.nets["netG"].set_state_dict({k: paddle.to_tensor(v) for k, v in nets["netG"].items()})
     model.nets["netG"].eval()
+    model.class_names = classes
     return model
+
+
+def parse_labels(model, labels_arg, tags_arg, num):
+    """--labels / --tags -> the label array the generator takes, or None."""
+    from ppgan_lite.utils.errors import ConfigError
+
+    names = list(getattr(model, "class_names", []) or [])
+    if tags_arg:
+        vec = np.zeros((num, model.num_classes), np.float32)
+        for tag in (t.strip() for t in tags_arg.split(",") if t.strip()):
+            if tag not in names:
+                raise ConfigError(f"unknown tag '{tag}'; this model knows: {', '.join(names)}")
+            vec[:, names.index(tag)] = 1.0
+        return vec
+    if labels_arg:
+        out = []
+        for item in (x.strip() for x in labels_arg.split(",") if x.strip()):
+            if item.isdigit() and int(item) < model.num_classes:
+                out.append(int(item))
+            elif item in names:
+                out.append(names.index(item))
+            else:
+                known = ", ".join(names) or f"0..{model.num_classes - 1}"
+                raise ConfigError(f"unknown label '{item}'; use one of: {known}")
+        return np.asarray(out, dtype="int64")
+    return None
 
 
 def main(argv=None):
@@ -91,28 +127,48 @@ def main(argv=None):
 
 
 def run(args):
-    import numpy as np
-
+    from ppgan_lite.utils.errors import ConfigError
     from ppgan_lite.utils.image_io import write_image
     from ppgan_lite.utils.visual import make_grid, save_gif, tensor_to_images
 
     model = load_model(args.weights, args.config)
     os.makedirs(args.output_dir, exist_ok=True)
+    conditional = hasattr(model, "num_classes")
     rng = np.random.RandomState(args.seed)
-    z = rng.standard_normal((args.num, model.nz, 1, 1)).astype("float32")
-    images = tensor_to_images(model.generate(z))
+    nrow = args.nrow
+    if conditional:
+        labels = parse_labels(model, args.labels, args.tags, args.num)
+        if labels is None:  # one row per class, the same noise in every row
+            per_class = nrow or 8
+            z, labels = model.class_grid_inputs(per_class, args.seed)
+            nrow = per_class
+        else:
+            z = rng.standard_normal((len(labels), model.nz, 1, 1)).astype("float32")
+
+        def generate(latents, fixed=None):
+            lab = labels if fixed is None else np.repeat(labels[:1], len(latents), axis=0)
+            return model.generate(latents, lab)
+    else:
+        if args.labels or args.tags:
+            raise ConfigError("--labels/--tags need a conditional model (CGANModel)")
+        z = rng.standard_normal((args.num, model.nz, 1, 1)).astype("float32")
+
+        def generate(latents, fixed=None):
+            return model.generate(latents)
+
+    images = tensor_to_images(generate(z))
     if not args.no_individual:
         for i, im in enumerate(images):
             write_image(os.path.join(args.output_dir, f"sample_{i:04d}.png"), im)
-    write_image(os.path.join(args.output_dir, "grid.png"), make_grid(images, nrow=args.nrow))
-    written = [f"{args.num} samples", "grid.png"]
-    if args.interp_points >= 2:
+    write_image(os.path.join(args.output_dir, "grid.png"), make_grid(images, nrow=nrow))
+    written = [f"{len(images)} samples", "grid.png"]
+    if args.interp_points >= 2:  # the label stays fixed (the first one) along the walk
         points = rng.standard_normal((args.interp_points, 8, model.nz, 1, 1)).astype("float32")
         frames = []
         for a, b in zip(points, np.roll(points, -1, axis=0)):  # a closed loop
             for t in np.linspace(0, 1, args.interp_steps, endpoint=False):
                 zt = np.stack([slerp(a[j], b[j], t) for j in range(len(a))]).astype("float32")
-                frames.append(make_grid(tensor_to_images(model.generate(zt)), nrow=8))
+                frames.append(make_grid(tensor_to_images(generate(zt, fixed=True)), nrow=8))
         save_gif(frames, os.path.join(args.output_dir, "interpolation.gif"), duration_ms=80)
         written.append("interpolation.gif")
     print(f"wrote {', '.join(written)} to {args.output_dir}")

@@ -110,6 +110,8 @@ class Trainer:
             "epoch": self.current_iter // self.iters_per_epoch,
             "iters_per_epoch": self.iters_per_epoch,
             "seed": self.seed,
+            # class / tag names, so generation can be asked for "blue hair" by name
+            "classes": list(getattr(self.train_loader.dataset, "classes", None) or []),
             "rng": ckpt.capture_rng_state(),
             "config": to_plain(self.cfg),
         }

@@ -51,9 +51,7 @@ class DCGANModel(BaseModel):
         pred_fake = netD(self.fake.detach())
         loss_real = self.gan_criterion(pred_real, True, is_disc=True)
         loss_fake = self.gan_criterion(pred_fake, False, is_disc=True)
-        # vanilla/LSGAN halve D's loss as the paper's code does; WGAN critics do not
-        scale = 0.5 if self.gan_mode in ("vanilla", "lsgan") else 1.0
-        loss_D = (loss_real + loss_fake) * scale
+        loss_D = (loss_real + loss_fake) * self.d_loss_scale()
         self.losses["D_real_loss"] = loss_real
         self.losses["D_fake_loss"] = loss_fake
         if self.gan_mode == "wgangp":
@@ -61,6 +59,10 @@ class DCGANModel(BaseModel):
             loss_D = loss_D + gp
             self.losses["D_gp_loss"] = gp
         loss_D.backward()
+
+    def d_loss_scale(self):
+        """vanilla/LSGAN halve D's loss as the DCGAN code does; WGAN critics do not."""
+        return 0.5 if self.gan_mode in ("vanilla", "lsgan") else 1.0
 
     def backward_G(self):
         pred_fake = self.nets["netD"](self.fake)
