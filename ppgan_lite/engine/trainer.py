@@ -17,6 +17,7 @@ from ..utils.errors import ConfigError, TrainingDivergedError
 from ..utils.logger import JsonlWriter, Timer, VisualDLWriter, format_eta, get_logger, now, read_jsonl
 from ..utils.registry import METRICS, MODELS, build
 from ..utils.visual import plot_curves, save_gif, save_grid, side_by_side
+from . import distributed as dist_utils
 from .state import (apply_optimizer_state, describe_nan, model_state, optimizer_state,
                     seed_everything)
 
@@ -27,8 +28,13 @@ class Trainer:
         self.cfg = cfg
         self.run_dir = run_dir
         self.evaluate_only = evaluate_only
-        os.makedirs(run_dir, exist_ok=True)
-        self.logger = get_logger(output_dir=run_dir)
+        self.rank, self.world_size = dist_utils.setup()
+        self.is_main = self.rank == 0
+        if self.is_main:
+            os.makedirs(run_dir, exist_ok=True)
+        self.logger = get_logger(output_dir=run_dir if self.is_main else None)
+        if not self.is_main:
+            self.logger.setLevel("WARNING")
         self.seed = int(seed if seed is not None else cfg.get("seed", 0))
         if amp:
             self._check_amp()
@@ -51,7 +57,8 @@ class Trainer:
         self.train_loader = None
         if not evaluate_only:
             self.train_loader = build_dataloader(cfg.dataset.train, is_train=True,
-                                                 seed=self.seed)
+                                                 seed=self.seed,
+                                                 distributed=self.world_size > 1)
         test_cfg = (cfg.get("dataset") or {}).get("test")
         needs_test = evaluate_only or self.validate_interval > 0
         self.test_loader = (build_dataloader(test_cfg, is_train=False, seed=self.seed)
@@ -76,6 +83,16 @@ class Trainer:
             self.optimizers = self.model.setup_optimizers(lr, cfg.get("optimizer"))
         else:
             self.optimizers = {}
+        if self.world_size > 1:
+            dist_utils.broadcast_nets(self.model.nets)
+            for group, opt in list(self.optimizers.items()):
+                self.optimizers[group] = dist_utils.GradientAveragingOptimizer(
+                    opt, self.world_size)
+            self.model.optimizers = self.optimizers
+            paddle.seed(self.seed + 1000003 * self.rank)  # each rank its own noise
+            batch = int((cfg.dataset.train or {}).get("batch_size", 1))
+            self.logger.info(f"{self.world_size} processes, batch {batch} per process: "
+                             f"effective batch {batch * self.world_size}")
         self.metrics = {name: build({"name": name, **(mcfg or {})}, METRICS,
                                     f"validate.metrics.{name}")
                         for name, mcfg in (val.get("metrics") or {}).items()}
@@ -87,10 +104,11 @@ class Trainer:
             self.resume(resume)
         elif load:
             self.load(load)
-        dump_config(cfg, os.path.join(run_dir, "config.yaml"))
-        self.jsonl = JsonlWriter(os.path.join(run_dir, "log.jsonl"))
+        if self.is_main:
+            dump_config(cfg, os.path.join(run_dir, "config.yaml"))
+        self.jsonl = JsonlWriter(os.path.join(run_dir, "log.jsonl"), enabled=self.is_main)
         self.vdl = VisualDLWriter(os.path.join(run_dir, "visualdl"),
-                                  enabled=cfg.get("enable_visualdl", True))
+                                  enabled=self.is_main and cfg.get("enable_visualdl", True))
         self._stop_signal = None
         self._fixed_batch = None
 
@@ -117,9 +135,18 @@ class Trainer:
         }
 
     def save_checkpoint(self):
+        """All ranks take part (RNG states and BatchNorm statistics are gathered);
+        rank 0 writes."""
+        state = self.state_dict()
+        if self.world_size > 1:
+            dist_utils.broadcast_nets(self.model.nets)  # rank 0's BN statistics
+            state["nets"] = model_state(self.model)
+            state["rng_per_rank"] = {str(r): s for r, s in
+                                     enumerate(dist_utils.all_gather(state["rng"]))}
         path = ckpt.checkpoint_path(self.ckpt_dir, self.current_iter)
-        ckpt.save_state(path, self.state_dict())
-        ckpt.prune_checkpoints(self.ckpt_dir, self.keep_last)
+        if self.is_main:
+            ckpt.save_state(path, state)
+            ckpt.prune_checkpoints(self.ckpt_dir, self.keep_last)
         self.last_checkpoint = path
         return path
 
@@ -135,7 +162,12 @@ class Trainer:
                                 f"iterations per epoch): resume is not exact")
         self.current_iter = int(state["iter"])
         self.seed = int(state.get("seed", self.seed))
-        ckpt.restore_rng_state(state["rng"])
+        per_rank = state.get("rng_per_rank") or {}
+        if self.world_size > 1 and len(per_rank) != self.world_size:
+            self.logger.warning(f"the checkpoint was written by {len(per_rank) or 1} "
+                                f"process(es), this run has {self.world_size}: data order "
+                                f"and noise will differ from the original run")
+        ckpt.restore_rng_state(per_rank.get(str(self.rank), state["rng"]))
         self.last_checkpoint = path
         self.logger.info(f"resumed from {path} at iteration {self.current_iter}")
 
@@ -190,10 +222,11 @@ class Trainer:
         start_iter, start_time = self.current_iter, time.time()
         self.logger.info(f"training {self.total_iters} iterations "
                          f"({self.iters_per_epoch} per epoch) into {self.run_dir}")
-        if self.current_iter == 0:
+        if self.current_iter == 0 and self.is_main:
             self.write_samples()
         bar = tqdm(total=self.total_iters, initial=self.current_iter, desc="train",
-                   dynamic_ncols=True, mininterval=1.0, leave=False)
+                   dynamic_ncols=True, mininterval=1.0, leave=False,
+                   disable=not self.is_main)
         try:
             while self.current_iter < self.total_iters and self._stop_signal is None:
                 epoch, skip = divmod(self.current_iter, self.iters_per_epoch)
@@ -205,7 +238,8 @@ class Trainer:
                     self.model.setup_input(batch)
                     self.model.current_iter = self.current_iter
                     self.model.train_iter(self.optimizers)
-                    losses = self._check_finite(self.model.get_current_losses())
+                    losses = self.model.get_current_losses()
+                    self._agree_on_stop(losses)
                     self.current_iter += 1
                     if self.lr_scheduler is not None:
                         self.lr_scheduler.step()
@@ -223,7 +257,10 @@ class Trainer:
             for sig, h in previous.items():
                 signal.signal(sig, h)
         path = self.save_checkpoint()
-        self.write_samples(final=True)
+        if self.world_size > 1:
+            self._check_ranks_in_sync()
+        if self.is_main:
+            self.write_samples(final=True)
         if self._stop_signal:
             self.logger.info(f"stopped by {self._stop_signal} at iteration "
                              f"{self.current_iter}; resume with --resume {path}")
@@ -236,27 +273,45 @@ class Trainer:
 
     def _periodic(self):
         it = self.current_iter
-        if self.visual_interval > 0 and it % self.visual_interval == 0:
+        if self.visual_interval > 0 and it % self.visual_interval == 0 and self.is_main:
             self.write_samples()
         if self.validate_interval > 0 and it % self.validate_interval == 0 \
-                and self.test_loader is not None:
+                and self.test_loader is not None and self.is_main:
             self.validate()
         if self.snapshot_interval > 0 and it % self.snapshot_interval == 0 \
                 and it < self.total_iters:
             self.save_checkpoint()
 
-    def _check_finite(self, losses):
+    def _agree_on_stop(self, losses):
+        """Stop requests and non-finite losses, agreed by all ranks (one tiny
+        all-reduce per iteration), so no rank waits forever on the others."""
         bad = describe_nan(losses)
+        if self.world_size > 1:
+            stop, diverged = dist_utils.any_rank([self._stop_signal is not None,
+                                                  bad is not None])
+            if stop and self._stop_signal is None:
+                self._stop_signal = "a stop request on another rank"
+            if diverged and bad is None:
+                bad = "non-finite on another rank"
         if bad:
-            where = (f"the last good checkpoint is {self.last_checkpoint}"
-                     if self.last_checkpoint else "no checkpoint was written yet")
-            self.logger.error(f"loss {bad} at iteration {self.current_iter + 1}")
-            self.jsonl.write({"iter": self.current_iter + 1, "event": "diverged",
-                              "detail": bad})
-            raise TrainingDivergedError(
-                f"loss {bad} at iteration {self.current_iter + 1}; training stopped and "
-                f"{where}: lower the learning rate or check the data")
-        return losses
+            self._diverged(bad)
+
+    def _check_ranks_in_sync(self):
+        sums = dist_utils.all_gather(dist_utils.weights_checksum(self.model.nets))
+        if max(sums) - min(sums) > 1e-6 * max(1.0, abs(sums[0])):
+            self.logger.warning(f"ranks out of sync: weight checksums {sums}")
+        else:
+            self.logger.info(f"ranks in sync: weight checksum {sums[0]:.6f} on all "
+                             f"{self.world_size}")
+
+    def _diverged(self, bad):
+        where = (f"the last good checkpoint is {self.last_checkpoint}"
+                 if self.last_checkpoint else "no checkpoint was written yet")
+        self.logger.error(f"loss {bad} at iteration {self.current_iter + 1}")
+        self.jsonl.write({"iter": self.current_iter + 1, "event": "diverged", "detail": bad})
+        raise TrainingDivergedError(
+            f"loss {bad} at iteration {self.current_iter + 1}; training stopped and "
+            f"{where}: lower the learning rate or check the data")
 
     def _log(self, losses, timer, start_iter, start_time, epoch, bar):
         stats = timer.averages()

@@ -37,18 +37,23 @@ class JsonlWriter:
     """Appends one JSON object per line; each line is flushed so a crash loses nothing
     and ``tail -f`` works."""
 
-    def __init__(self, path):
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    def __init__(self, path, enabled=True):
         self.path = path
-        self._file = open(path, "a", encoding="utf-8")
+        self._file = None
+        if enabled:  # off on the non-zero ranks of a distributed run
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            self._file = open(path, "a", encoding="utf-8")
 
     def write(self, record):
+        if self._file is None:
+            return
         record = {k: _clean(v) for k, v in record.items()}
         self._file.write(json.dumps(record) + "\n")
         self._file.flush()
 
     def close(self):
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def read_jsonl(path):
