@@ -1,0 +1,194 @@
+"""What every ppgan_lite predictor shares: reading inputs, writing outputs, timing
+stages, and finding and loading a generator's weights.
+
+PaddleGAN's predictors download their weights at run time next to the installed
+package (so they fail offline and write into site-packages) and always write files.
+Ours read weights from a user cache or a path the user gives, say in one line what
+is missing and how to get it, and write nothing when ``output_path`` is None.
+"""
+import contextlib
+import logging
+import os
+import re
+import time
+
+from ..utils.errors import WeightsNotFoundError
+from ..utils.image_io import read_image, write_image
+
+CACHE_ENV = "PPGAN_LITE_CACHE"
+logger = logging.getLogger("ppgan_lite.apps")
+
+
+def cache_dir():
+    """Where predictors look for weights: ``$PPGAN_LITE_CACHE`` or ``~/.cache/ppgan_lite``."""
+    return os.path.expanduser(os.environ.get(CACHE_ENV) or os.path.join("~", ".cache",
+                                                                        "ppgan_lite"))
+
+
+def format_timings(timings):
+    """'detect 0.041 s | align 0.002 s | ...' in the order the stages ran."""
+    return " | ".join(f"{name} {seconds:.3f} s" for name, seconds in timings.items())
+
+
+class BasePredictor:
+    """Outputs, timings and weights for a predictor; subclasses implement ``run``.
+
+    output_path: folder for the files ``run`` writes; None writes nothing.
+    profile: print the seconds of each stage after every run (they are always in
+      ``self.timings``).
+    """
+
+    def __init__(self, output_path="output", profile=False):
+        self.output_path = None if output_path is None else os.fspath(output_path)
+        self.profile = profile
+        self.timings = {}
+
+    def run(self, *args, **kwargs):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ timing
+    @contextlib.contextmanager
+    def stage(self, name):
+        """Add the time spent in the ``with`` block to ``self.timings[name]``."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+    def _start_timing(self):
+        self.timings = {}
+
+    def _report_timing(self):
+        if self.profile:
+            print(f"[{type(self).__name__}] {format_timings(self.timings)}", flush=True)
+
+    # ------------------------------------------------------------ I/O
+    def read(self, src, max_pixels):
+        """``src`` (path, bytes, array or PIL image) as HxWx3 uint8 RGB; ImageReadError
+        names the file and the reason."""
+        with self.stage("read"):
+            return read_image(src, channels=3, max_pixels=max_pixels)
+
+    def write(self, filename, image):
+        """Write ``image`` as ``output_path/filename`` (atomically); the path, or None
+        when the predictor writes nothing."""
+        if self.output_path is None:
+            return None
+        with self.stage("write"):
+            return write_image(os.path.join(self.output_path, filename), image)
+
+
+# ---------------------------------------------------------------- weights
+def find_weights(weight_path, app, filename, what, how_to_get):
+    """The weights path to use: ``weight_path`` if given, else ``cache_dir()/app/filename``.
+
+    Raises WeightsNotFoundError naming the file, where it was looked for and how to get it.
+    """
+    if weight_path is not None:
+        weight_path = os.path.expanduser(os.fspath(weight_path))
+        if not os.path.exists(weight_path):
+            raise WeightsNotFoundError(
+                f"weights '{weight_path}' do not exist: pass {what} (a PaddleGAN "
+                f".pdparams, a ppgan_lite .ckpt.npz or an exported model folder)")
+        return weight_path
+    cached = os.path.join(cache_dir(), app, filename)
+    if not os.path.exists(cached):
+        raise WeightsNotFoundError(
+            f"{app} needs '{filename}' ({what}): put it at {cached} (or set "
+            f"${CACHE_ENV}, or pass weight_path / --weight_path); to train one: {how_to_get}")
+    return cached
+
+
+def read_net_weights(path, net_name):
+    """(params, generator config or None) of ``net_name`` in a weights file.
+
+    A ppgan_lite checkpoint (.npz) gives its ``net_name`` net and the generator config
+    it was trained with; a PaddleGAN .pdparams holds one net's params directly (or
+    several nets by name).
+    """
+    from ..utils.checkpoint import load_state, load_weights
+
+    if path.endswith(".npz"):
+        state = load_state(path)
+        nets = state.get("nets") or {}
+        if net_name not in nets:
+            raise WeightsNotFoundError(
+                f"checkpoint '{path}' has no '{net_name}' net (it has: "
+                f"{', '.join(sorted(nets)) or 'none'}): pass a checkpoint of a model with "
+                f"a {net_name} generator")
+        config = ((state.get("config") or {}).get("model") or {}).get("generator")
+        return nets[net_name], (dict(config) if isinstance(config, dict) else None)
+    nets = load_weights(path)
+    if "" in nets:
+        return nets[""], None
+    if net_name in nets:
+        return nets[net_name], None
+    raise WeightsNotFoundError(
+        f"weights file '{path}' holds nets {', '.join(sorted(nets))} but no "
+        f"'{net_name}': pass the {net_name} weights")
+
+
+def build_generator(config, params, source, net_name):
+    """The registered generator ``config`` describes, with ``params`` loaded, in eval
+    mode; weights that do not fit are one line (``utils.export.place_weights``)."""
+    from ..models import generators  # noqa: F401  (registers the generators)
+    from ..utils.export import place_weights
+    from ..utils.registry import GENERATORS, build
+
+    net = build(config, GENERATORS, f"{net_name} generator config")
+    place_weights(net, params, source, net_name)
+    net.eval()
+    return net
+
+
+def inference_generator(net, backend, weights_path, config, app, net_name):
+    """``apps.inference.load_generator`` for a generator built from a weights file.
+
+    'dynamic' runs the Layer eagerly. The others need an exported program, so the net
+    is exported once per (weights file, config) into ``cache_dir()/app/exported/``
+    (PaddleGAN's Photo2Cartoon generator: ~15 s once, then ~0.35 s a photo with
+    onnxruntime against ~3 s eagerly); 'auto' falls back to eager running if the
+    export fails.
+    """
+    from ..utils import export
+    from .inference import load_generator
+
+    if backend == "dynamic":
+        return load_generator(net, backend="dynamic")
+    try:
+        folder = exported_copy(net, weights_path, config, app, net_name)
+    except export.ExportError as exc:
+        if backend != "auto":
+            raise
+        logger.warning("%s: cannot export the generator for fast inference (%s); running "
+                       "it eagerly", app, exc)
+        return load_generator(net, backend="dynamic")
+    return load_generator(folder, backend=backend)
+
+
+def exported_copy(net, weights_path, config, app, net_name):
+    """Folder of ``net`` exported by ``utils.export``, made once and kept in the cache,
+    keyed by the weights file's SHA-256 and the generator config."""
+    import hashlib
+    import json
+
+    from ..utils import export
+
+    digest = export.file_sha256(weights_path)
+    settings = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    folder = os.path.join(cache_dir(), app, "exported", f"{digest[:20]}-{settings[:8]}")
+    meta = export.read_meta(folder) if os.path.isdir(folder) else {}
+    if (meta.get("weights") or {}).get("sha256") == digest:
+        return folder
+    logger.info("%s: exporting the generator once for fast inference into %s (a few "
+                "seconds to a few tens of seconds)", app, folder)
+    export.export_layer(net, folder, model_name=app, net_name=net_name,
+                        weights_path=weights_path)
+    return folder
+
+
+def count_numbered(params, prefix):
+    """How many ``prefix<N>.`` blocks a state dict has (EncodeBlock1., EncodeBlock2., ...)."""
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)\.")
+    return len({m.group(1) for m in map(pattern.match, params) if m})

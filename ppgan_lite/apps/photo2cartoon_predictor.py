@@ -1,0 +1,374 @@
+"""Photo2Cartoon: a portrait photo to a cartoon face, offline.
+
+PaddleGAN's flow and outputs are kept: detect the face, align and crop it, segment
+the person, put them on white, run genA2B at 256x256, composite the cartoon on white
+and write ``p2c_photo.png`` and ``p2c_cartoon.png``. What changes:
+
+* nothing is downloaded: the generator comes from ``weight_path`` or the user cache
+  (``base_predictor.find_weights``), the face models from installed wheels; a missing
+  file is a one-line WeightsNotFoundError that says where to put it;
+* any input the shared reader takes (grayscale, RGBA, palette, 16-bit, EXIF-rotated,
+  arrays, PIL images); no face, a too-small face or an unreadable file is a
+  FaceNotFoundError / ImageReadError instead of PaddleGAN's assert;
+* the best face is chosen by confidence and size (``faceutils.best_face``), and the
+  detector first searches a small copy (most of the time of a 1024 px photo is
+  otherwise spent there) and only falls back to the larger search when that fails;
+* the cartoon is composited with the soft person mask (PaddleGAN applies the hard
+  FaceSeg mask), and pixels outside the photo (the white padding of the crop) stay
+  white whatever the mask says;
+* ``output_size``, ``all_faces``, ``output_path=None`` (no files), ``seg`` and
+  ``backend`` options, per-stage ``timings``, and ``run_video`` for a video file.
+"""
+import os
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from ..faceutils import align_crop, best_face, composite_on_white, detect_faces, segment
+from ..faceutils.detect import CONFIDENT_SCORE
+from ..utils.errors import ConfigError, DataError, FaceNotFoundError, ImageReadError
+from .base_predictor import (BasePredictor, build_generator, count_numbered, find_weights,
+                             inference_generator, read_net_weights)
+
+# PaddleGAN's photo2cartoon generator (it builds ResnetUGATITP2CGenerator() with defaults).
+DEFAULT_GENERATOR = {"name": "ResnetUGATITP2CGenerator", "ngf": 32, "img_size": 256,
+                     "n_blocks": 4, "light": True}
+WEIGHTS_FILE = "photo2cartoon_genA2B_weight.pdparams"
+TRAIN_HINT = "python tools/main.py -c configs/ugatit_photo2cartoon.yaml"
+SEG_METHODS = ("auto", "selfie", "faceseg", "grabcut", "none")
+# The detector first looks at a copy this large: a portrait's face is found in ~40 ms
+# instead of ~150 ms on the 1600 px copy detect_faces uses by default.
+FAST_DETECT_SIDE = 640
+# With all_faces every detection is a cartoon, so weak ones are dropped: the HOG
+# detector scores faces ~0.5-2 and fires at ~0.05-0.1 on the astronaut's suit.
+ALL_FACES_MIN_SCORE = 0.3
+# 10000x10000 decodes to 300 MB of RGB: allowed (the detector and the aligner work on
+# bounded copies), larger is refused by the reader before decoding.
+MAX_PIXELS = 120_000_000
+
+
+@dataclass
+class CartoonResult:
+    """One face: the aligned photo, the person mask and the cartoon (output_size px)."""
+    photo: np.ndarray
+    mask: np.ndarray
+    cartoon: np.ndarray
+    face: object = None
+    align: object = None
+
+
+class Photo2CartoonPredictor(BasePredictor):
+    """``run(image)`` -> the cartoon of the best face (HxWx3 uint8 RGB), or a list
+    of cartoons (best first) with ``all_faces=True``.
+
+    output_path: folder for ``{name}_photo.png`` / ``{name}_cartoon.png`` (``_0``,
+      ``_1``, ... with all_faces); None writes nothing.
+    weight_path: a PaddleGAN ``photo2cartoon_genA2B_weight.pdparams``, a ppgan_lite
+      checkpoint (its genA2B and generator config), or an exported model folder;
+      None looks in ``cache_dir()/photo2cartoon/``.
+    output_size: side of the written and returned images (the generator runs at its
+      img_size; the photo is re-cropped at this size, the cartoon resized).
+    seg: 'auto' (selfie: PaddleGAN's faceseg is not in ppgan_lite yet), 'selfie',
+      'grabcut', 'none', 'faceseg' (a clear error for now) or a callable
+      ``f(rgb_crop, landmarks) -> HxW mask in [0, 1]``.
+    backend: inference backend for the generator ('auto', 'paddle', 'onnxruntime',
+      'dynamic'), see ``apps.inference.load_generator``.
+    generator_config: keys overriding the generator config (defaults: PaddleGAN's; a
+      checkpoint's own config; ngf/n_blocks/light read off a .pdparams' shapes).
+    min_face_size: faces narrower than this (px in the photo) are not used.
+    """
+
+    def __init__(self, output_path="output", weight_path=None, output_size=256,
+                 all_faces=False, seg="auto", backend="auto", generator_config=None,
+                 min_face_size=40, max_pixels=MAX_PIXELS, profile=False):
+        super().__init__(output_path, profile)
+        if isinstance(output_size, bool) or not isinstance(output_size, (int, np.integer)) \
+                or not 16 <= output_size <= 4096:
+            raise ConfigError(f"output_size={output_size!r}: use an int from 16 to 4096")
+        self.output_size = int(output_size)
+        self.all_faces = bool(all_faces)
+        self.min_face_size = min_face_size
+        self.max_pixels = max_pixels
+        self.seg = _check_seg(seg)
+        self.generator, self.img_size = self._load_generator(weight_path, backend,
+                                                             generator_config)
+        self.results = []
+
+    # ------------------------------------------------------------ API
+    def run(self, image, name="p2c"):
+        """Cartoon(s) of ``image`` (path, bytes, array or PIL image); files are named
+        ``{name}_photo.png`` and ``{name}_cartoon.png``."""
+        self._start_timing()
+        label = os.fspath(image) if isinstance(image, (str, os.PathLike)) else "the image"
+        rgb = self.read(image, self.max_pixels)
+        with self.stage("detect"):
+            faces = self.detect(rgb, label)
+        self.results = []
+        for index, face in enumerate(faces):
+            result = self.cartoonize(rgb, face.landmarks)
+            result.face = face
+            suffix = f"_{index}" if self.all_faces else ""
+            self.write(f"{name}_photo{suffix}.png", result.photo)
+            self.write(f"{name}_cartoon{suffix}.png", result.cartoon)
+            self.results.append(result)
+        self._report_timing()
+        cartoons = [r.cartoon for r in self.results]
+        return cartoons if self.all_faces else cartoons[0]
+
+    def detect(self, rgb, label="the image"):
+        """The faces to cartoonize: [best] or, with all_faces, all (best first)."""
+        if not self.all_faces and max(rgb.shape[:2]) > FAST_DETECT_SIDE:
+            try:
+                face = best_face(detect_faces(rgb, max_side=FAST_DETECT_SIDE, name=label,
+                                              min_face_size=self.min_face_size))
+            except FaceNotFoundError:
+                face = None
+            if face is not None and face.score >= CONFIDENT_SCORE:
+                return [face]
+            # nothing, or only a weak hit: small faces in a large photo need the larger copy
+        if self.all_faces:
+            return detect_faces(rgb, min_face_size=self.min_face_size, name=label,
+                                min_score=ALL_FACES_MIN_SCORE)
+        return [best_face(detect_faces(rgb, min_face_size=self.min_face_size, name=label),
+                          label)]
+
+    def cartoonize(self, rgb, landmarks):
+        """CartoonResult of the face with 68 ``landmarks`` in the RGB photo ``rgb``."""
+        size = self.img_size
+        with self.stage("align"):
+            crop, info = align_crop(rgb, landmarks, size=size)
+            inside = _inside_photo(info, size)
+        with self.stage("segment"):
+            mask = segment(crop, info.landmarks, method=self.seg) * inside
+        with self.stage("generate"):
+            on_white = composite_on_white(crop, mask).astype(np.float32)
+            x = (on_white / 127.5 - 1.0).transpose(2, 0, 1)[None]
+            y = self.generator(np.ascontiguousarray(x))
+            y = np.asarray(y[0] if isinstance(y, (tuple, list)) else y)
+            cartoon = (y[0].transpose(1, 2, 0) + 1.0) * 127.5
+        with self.stage("composite"):
+            photo, out_mask, out_info = crop, mask, info
+            if self.output_size != size:
+                photo, out_info = align_crop(rgb, landmarks, size=self.output_size)
+                out_mask = np.clip(_resize(mask, self.output_size), 0.0, 1.0) * _inside_photo(
+                    out_info, self.output_size)
+                cartoon = _resize(cartoon, self.output_size)
+            alpha = np.clip(out_mask, 0.0, 1.0)[:, :, None]
+            cartoon = np.clip(cartoon * alpha + 255.0 * (1.0 - alpha) + 0.5, 0, 255
+                              ).astype(np.uint8)
+        return CartoonResult(photo=photo, mask=out_mask.astype(np.float32), cartoon=cartoon,
+                             align=out_info)
+
+    def run_video(self, path, output_file=None, detect_every=10, smoothing=0.5,
+                  progress=None):
+        """Cartoonize a video frame by frame into an ``output_size`` square .mp4.
+
+        The face is followed by a ``FaceTracker``; frames where it is lost repeat the
+        last cartoon (white before the first face). output_file defaults to
+        ``output_path/<video name>_cartoon.mp4``; progress, if given, is called as
+        ``progress(frames_done, frames_total)``. Returns a dict with the output file,
+        fps, the frame count and the frames without a face.
+        """
+        path = os.fspath(path)
+        if output_file is None:
+            if self.output_path is None:
+                raise ConfigError("run_video needs output_file or an output_path to write to")
+            stem = os.path.splitext(os.path.basename(path))[0]
+            output_file = os.path.join(self.output_path, f"{stem}_cartoon.mp4")
+        capture = _open_video(path)
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        folder = os.path.dirname(os.path.abspath(output_file))
+        os.makedirs(folder, exist_ok=True)
+        # written under a temporary name and renamed: a stopped run leaves no half video
+        partial = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(output_file)}")
+        size = self.output_size
+        writer = cv2.VideoWriter(partial, cv2.VideoWriter_fourcc(*"mp4v"), fps, (size, size))
+        tracker = FaceTracker(self, detect_every=detect_every, smoothing=smoothing)
+        last = np.full((size, size, 3), 255, np.uint8)
+        frames = lost = 0
+        self._start_timing()
+        try:
+            if not writer.isOpened():
+                raise ConfigError(f"OpenCV cannot write '{output_file}': use a .mp4 or "
+                                  f".avi name in a writable folder")
+            while True:
+                with self.stage("read"):
+                    ok, bgr = capture.read()
+                if not ok:
+                    break
+                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                with self.stage("detect"):
+                    landmarks = tracker.update(rgb)
+                if landmarks is None:
+                    lost += 1
+                else:
+                    last = self.cartoonize(rgb, landmarks).cartoon
+                with self.stage("write"):
+                    writer.write(cv2.cvtColor(last, cv2.COLOR_RGB2BGR))
+                frames += 1
+                if progress is not None:
+                    progress(frames, max(total, frames))
+        except BaseException:
+            writer.release()
+            if os.path.exists(partial):
+                os.remove(partial)
+            raise
+        finally:
+            capture.release()
+        writer.release()
+        if frames == 0 or lost == frames:
+            os.remove(partial)
+            if frames == 0:
+                raise ImageReadError(f"cannot read video '{path}': no frame could be decoded")
+            raise FaceNotFoundError(f"no face found in any of the {frames} frames of '{path}': "
+                                    f"use a video with a visible frontal face")
+        os.replace(partial, output_file)
+        self._report_timing()
+        return {"output": output_file, "fps": fps, "frames": frames,
+                "frames_without_face": lost}
+
+    # ------------------------------------------------------------ weights
+    def _load_generator(self, weight_path, backend, generator_config):
+        """(callable NCHW [-1, 1] -> NCHW, the size it runs at)."""
+        from .inference import load_generator
+
+        path = find_weights(weight_path, "photo2cartoon", WEIGHTS_FILE,
+                            "the genA2B weights of photo2cartoon", TRAIN_HINT)
+        self.weight_source = path
+        if os.path.isdir(path):  # exported by tools/export_model.py
+            generator = load_generator(path, backend=backend)
+            shape = generator.input_shape
+            return generator, int(shape[-1]) if shape and shape[-1] else 256
+        params, checkpoint_config = read_net_weights(path, "genA2B")
+        config = checkpoint_config or {**DEFAULT_GENERATOR, **_config_from_params(params)}
+        config.update(generator_config or {})
+        net = build_generator(config, params, path, "genA2B")
+        generator = inference_generator(net, backend, path, config, "photo2cartoon", "genA2B")
+        return generator, int(config.get("img_size", 256))
+
+
+class FaceTracker:
+    """The landmarks of one face through a video, steadier and cheaper than detecting
+    every frame.
+
+    The whole frame is searched every ``detect_every`` frames and whenever the face
+    is lost; in between only a region three face-widths wide around the last face.
+    Landmarks are smoothed by an exponential moving average (``smoothing`` is the
+    weight of the past) so the aligned crop, and with it the cartoon, does not
+    jitter; a jump of more than half a face width (a cut, another face) resets it.
+    """
+
+    def __init__(self, predictor, detect_every=10, smoothing=0.5):
+        if not 0.0 <= smoothing < 1.0:
+            raise ConfigError(f"smoothing={smoothing!r}: use a value in [0, 1)")
+        self.predictor = predictor
+        self.detect_every = max(1, int(detect_every))
+        self.smoothing = smoothing
+        self.frame = 0
+        self.box = None
+        self.landmarks = None
+
+    def update(self, rgb):
+        """(68, 2) landmarks of the tracked face in ``rgb``, or None if it is lost."""
+        face = None
+        if self.box is not None and self.frame % self.detect_every:
+            face = self._search_near(rgb)
+        if face is None:
+            try:
+                face = self.predictor.detect(rgb)[0]
+            except FaceNotFoundError:
+                face = None
+        self.frame += 1
+        if face is None:
+            self.box = self.landmarks = None
+            return None
+        landmarks = face.landmarks.astype(np.float64)
+        if self.landmarks is not None:
+            jump = np.abs(landmarks.mean(0) - self.landmarks.mean(0)).max()
+            if jump <= 0.5 * face.width:
+                landmarks = self.smoothing * self.landmarks + (1 - self.smoothing) * landmarks
+        self.box, self.landmarks = face.box, landmarks
+        return landmarks.astype(np.float32)
+
+    def _search_near(self, rgb):
+        left, top, right, bottom = self.box
+        reach = max(right - left, bottom - top)
+        height, width = rgb.shape[:2]
+        x0, y0 = max(0, int(left - reach)), max(0, int(top - reach))
+        x1, y1 = min(width, int(right + reach) + 1), min(height, int(bottom + reach) + 1)
+        try:
+            faces = detect_faces(rgb[y0:y1, x0:x1], min_face_size=self.predictor.min_face_size)
+        except (FaceNotFoundError, DataError):
+            return None
+        face = faces[0]
+        box = (face.box[0] + x0, face.box[1] + y0, face.box[2] + x0, face.box[3] + y0)
+        return replace(face, box=box, landmarks=face.landmarks + np.float32([x0, y0]))
+
+
+# ---------------------------------------------------------------- helpers
+def _check_seg(seg):
+    if callable(seg):
+        return seg
+    if seg not in SEG_METHODS:
+        import difflib
+
+        close = difflib.get_close_matches(str(seg), SEG_METHODS, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(f"unknown seg {seg!r}.{hint} Use one of {', '.join(SEG_METHODS)} "
+                          f"or a callable")
+    if seg == "faceseg":
+        # faceutils owns the message (and will own the model once it exists)
+        segment(np.full((16, 16, 3), 255, np.uint8), method="faceseg")
+    # 'auto' prefers PaddleGAN's faceseg when its weights exist; faceutils has no
+    # faceseg yet, so auto is the selfie net.
+    return "selfie" if seg == "auto" else seg
+
+
+def _config_from_params(params):
+    """ngf, n_blocks and light of a P2C generator read off its parameter shapes, so a
+    PaddleGAN .pdparams of a smaller or full (non-light) model loads without a config."""
+    config = {}
+    first = params.get("DownBlock.1.weight")
+    if first is not None and np.ndim(first) == 4:
+        config["ngf"] = int(np.shape(first)[0])
+    blocks = count_numbered(params, "EncodeBlock")
+    if blocks:
+        config["n_blocks"] = blocks
+    fc = params.get("FC.0.weight")
+    if fc is not None and np.ndim(fc) == 2:
+        in_dim, dim = np.shape(fc)
+        config["light"] = bool(in_dim == dim)
+        if in_dim != dim:  # full model: in_dim = (img_size / 4)^2 * dim
+            config["img_size"] = int(round(np.sqrt(in_dim / dim))) * 4
+    return config
+
+
+def _inside_photo(info, size):
+    """HxW in [0, 1]: how much of each crop pixel comes from the photo (0 in the white
+    padding), computed from the inverse warp so a large photo costs nothing."""
+    height, width = info.source_shape
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float32)
+    inverse = info.inverse
+    sx = inverse[0, 0] * xs + inverse[0, 1] * ys + inverse[0, 2]
+    sy = inverse[1, 0] * xs + inverse[1, 1] * ys + inverse[1, 2]
+    # bilinear sampling against a constant border: weight falls off over one pixel
+    coverage = (np.clip(sx + 1, 0, 1) * np.clip(width - sx, 0, 1)
+                * np.clip(sy + 1, 0, 1) * np.clip(height - sy, 0, 1))
+    return coverage.astype(np.float32)
+
+
+def _open_video(path):
+    if not os.path.isfile(path):
+        raise ImageReadError(f"cannot read video '{path}': no such file")
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+        raise ImageReadError(f"cannot read video '{path}': not a video OpenCV can decode")
+    return capture
+
+
+def _resize(image, size):
+    shrink = image.shape[0] > size
+    return cv2.resize(image, (size, size),
+                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
