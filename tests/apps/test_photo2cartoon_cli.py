@@ -1,0 +1,170 @@
+import importlib.util
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from ppgan_lite.utils.image_io import read_image, write_image
+
+from apps_testutils import jpeg_bytes
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, "applications", "tools", "photo2cartoon.py")
+
+
+@pytest.fixture(scope="module")
+def cli():
+    spec = importlib.util.spec_from_file_location("photo2cartoon_cli", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def one_error_line(capsys):
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    assert "Traceback" not in captured.err + captured.out
+    return lines[0]
+
+
+def test_single_image_writes_paddlegan_names_and_profiles(cli, small_checkpoint, astronaut,
+                                                          tmp_path, capsys):
+    photo = tmp_path / "me.png"
+    write_image(str(photo), astronaut)
+    out = tmp_path / "out"
+    rc = cli.main(["--input_image", str(photo), "--output_path", str(out), "--weight_path",
+                   small_checkpoint, "--backend", "dynamic", "--output_size", "128",
+                   "--profile"])
+    assert rc == 0
+    assert sorted(os.listdir(out)) == ["p2c_cartoon.png", "p2c_photo.png"]
+    assert read_image(str(out / "p2c_cartoon.png")).shape == (128, 128, 3)
+    printed = capsys.readouterr().out
+    assert "p2c_cartoon.png" in printed
+    for stage in ("detect", "align", "segment", "generate", "write"):
+        assert f"{stage} " in printed
+
+
+def test_folder_goes_on_past_bad_files_and_summarises(cli, small_checkpoint, astronaut,
+                                                      tmp_path, capsys):
+    from skimage import data
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    write_image(str(photos / "astro.png"), astronaut)  # same stem as the next one
+    (photos / "astro.jpg").write_bytes(jpeg_bytes(astronaut[:, ::-1].copy()))
+    (photos / "broken.jpg").write_bytes(jpeg_bytes(astronaut)[:3000])
+    write_image(str(photos / "coffee.png"),
+                cv2.resize(data.coffee(), (300, 200), interpolation=cv2.INTER_AREA))
+    out = tmp_path / "out"
+    rc = cli.main(["--input_dir", str(photos), "--output_path", str(out), "--weight_path",
+                   small_checkpoint, "--backend", "dynamic"])
+    assert rc == 1  # some failed
+    assert sorted(os.listdir(out)) == ["astro_jpg_cartoon.png", "astro_jpg_photo.png",
+                                       "astro_png_cartoon.png", "astro_png_photo.png"]
+    # different inputs, different outputs: the mirrored photo's cartoon is not the same
+    assert not np.array_equal(read_image(str(out / "astro_jpg_cartoon.png")),
+                              read_image(str(out / "astro_png_cartoon.png")))
+    printed = capsys.readouterr().out
+    assert "2 of 4 photos" in printed and "2 failed" in printed
+    assert "broken.jpg: cannot read image" in printed
+    assert "coffee.png: no face found" in printed
+
+
+def test_folder_where_nothing_works_exits_2(cli, small_checkpoint, tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "a.jpg").write_text("not an image")
+    rc = cli.main(["--input_dir", str(photos), "--output_path", str(tmp_path / "out"),
+                   "--weight_path", small_checkpoint, "--backend", "dynamic"])
+    assert rc == 2
+    assert "a.jpg: cannot read image" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case", ["missing_input", "no_face", "missing_weights", "bad_seg",
+                                  "empty_folder", "faceseg"])
+def test_bad_input_is_one_line_and_exit_2(cli, small_checkpoint, tmp_path, capsys,
+                                          monkeypatch, case):
+    from skimage import data
+
+    monkeypatch.setenv("PPGAN_LITE_CACHE", str(tmp_path / "empty_cache"))
+    common = ["--output_path", str(tmp_path / "out"), "--backend", "dynamic"]
+    weights = ["--weight_path", small_checkpoint]
+    if case == "missing_input":
+        argv = ["--input_image", str(tmp_path / "nope.jpg")] + common + weights
+        expected = "nope.jpg': no such file"
+    elif case == "no_face":
+        write_image(str(tmp_path / "coffee.png"), data.coffee()[::2, ::2])
+        argv = ["--input_image", str(tmp_path / "coffee.png")] + common + weights
+        expected = "no face found"
+    elif case == "missing_weights":
+        write_image(str(tmp_path / "x.png"), np.zeros((32, 32, 3), np.uint8))
+        argv = ["--input_image", str(tmp_path / "x.png")] + common
+        expected = "photo2cartoon_genA2B_weight.pdparams"
+    elif case == "bad_seg":
+        argv = ["--input_image", "x.png", "--seg", "selfy"] + common
+        expected = "invalid choice: 'selfy'"
+    elif case == "empty_folder":
+        (tmp_path / "empty").mkdir()
+        argv = ["--input_dir", str(tmp_path / "empty")] + common + weights
+        expected = "no images in"
+    else:
+        write_image(str(tmp_path / "x.png"), np.zeros((32, 32, 3), np.uint8))
+        argv = ["--input_image", str(tmp_path / "x.png"), "--seg", "faceseg"] + common + weights
+        expected = "faceseg"
+    assert exit_code(cli, argv) == 2
+    assert expected in one_error_line(capsys)
+
+
+def exit_code(cli, argv):
+    """main's return value, or the code argparse exits with."""
+    try:
+        return cli.main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+def test_script_runs_standalone_without_a_traceback(tmp_path):
+    """As a user runs it: its own process, from another folder, missing input."""
+    result = subprocess.run(
+        [sys.executable, SCRIPT, "--input_image", str(tmp_path / "missing.jpg")],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot read image '{tmp_path / 'missing.jpg'}': no such file"]
+
+
+def test_video_is_tracked_frame_by_frame(cli, small_checkpoint, astronaut, tmp_path, capsys):
+    video = str(tmp_path / "clip.avi")
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*"MJPG"), 10, (256, 256))
+    frames = 6
+    for i in range(frames):
+        frame = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
+        frame = np.roll(frame, 3 * i, axis=1)  # the face moves right
+        if i == 3:
+            frame = np.full_like(frame, 128)  # a frame without a face
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    out = tmp_path / "out"
+    rc = cli.main(["--video", video, "--output_path", str(out), "--weight_path",
+                   small_checkpoint, "--backend", "dynamic", "--output_size", "96",
+                   "--detect_every", "3"])
+    assert rc == 0
+    assert os.listdir(out) == ["clip_cartoon.mp4"]
+    printed = capsys.readouterr().out
+    assert f"{frames} frames written" in printed and "1 without a face" in printed
+    capture = cv2.VideoCapture(str(out / "clip_cartoon.mp4"))
+    read = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        read.append(frame)
+    capture.release()
+    assert len(read) == frames and read[0].shape == (96, 96, 3)
+    # the face-less frame repeats the cartoon before it (mp4 noise aside)
+    assert np.abs(read[3].astype(int) - read[2].astype(int)).mean() < 3
+    assert read[0].std() > 10  # a cartoon, not a blank frame
