@@ -77,7 +77,7 @@ def test_built_from_a_paddlegan_style_config():
     assert (psnr.crop_border, psnr.test_y_channel, psnr.pred_key) == (4, True, "fake_A2B")
     with pytest.raises(ConfigError, match="Did you mean 'crop_border'"):
         build({"name": "PSNR", "crop_boder": 4}, METRICS)
-    for name in ("PSNR", "SSIM", "FID", "KID"):
+    for name in ("PSNR", "SSIM", "FID", "KID", "FaceIdentitySimilarity", "FrechetFaceDistance"):
         assert name in METRICS
 
 
