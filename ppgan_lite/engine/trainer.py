@@ -39,6 +39,7 @@ class Trainer:
         if amp:
             self._check_amp()
         self.amp = amp
+        self.amp_level = cfg.get("amp_level", "O1")
         seed_everything(self.seed)
         self.logger.info(f"CPU settings: {runtime.describe()['settings']}")
 
@@ -83,6 +84,8 @@ class Trainer:
             self.optimizers = self.model.setup_optimizers(lr, cfg.get("optimizer"))
         else:
             self.optimizers = {}
+        if self.amp and self.optimizers:
+            self._setup_amp()
         if self.world_size > 1:
             dist_utils.broadcast_nets(self.model.nets)
             for group, opt in list(self.optimizers.items()):
@@ -118,12 +121,24 @@ class Trainer:
             raise ConfigError("--amp needs a GPU (paddlepaddle-gpu and a CUDA device); "
                               "this run is on CPU: drop --amp")
 
+    def _setup_amp(self):
+        """One GradScaler per optimizer group (G and D losses differ by orders of
+        magnitude); O2 also keeps fp16 weights with fp32 master copies."""
+        if self.amp_level == "O2":
+            nets = list(self.model.nets.values())
+            paddle.amp.decorate(models=nets, optimizers=list(self.optimizers.values()),
+                                level="O2", master_weight=True)
+        self.model.scalers = {g: paddle.amp.GradScaler(init_loss_scaling=2.0 ** 15)
+                              for g in self.optimizers}
+        self.logger.info(f"mixed precision {self.amp_level}, loss scaling per optimizer group")
+
     # ------------------------------------------------------------ checkpoints
     def state_dict(self):
         return {
             "nets": model_state(self.model),
             "optimizers": optimizer_state(self.model, self.optimizers),
             "lr_scheduler": self.lr_scheduler.state_dict() if self.lr_scheduler else {},
+            "scalers": {g: dict(sc.state_dict()) for g, sc in self.model.scalers.items()},
             "iter": self.current_iter,
             "epoch": self.current_iter // self.iters_per_epoch,
             "iters_per_epoch": self.iters_per_epoch,
@@ -156,6 +171,9 @@ class Trainer:
         apply_optimizer_state(self.model, self.optimizers, state.get("optimizers", {}))
         if self.lr_scheduler is not None and state.get("lr_scheduler"):
             self.lr_scheduler.set_state_dict(state["lr_scheduler"])
+        for group, scaler_state in (state.get("scalers") or {}).items():
+            if group in self.model.scalers:  # loss scale continues where it was
+                self.model.scalers[group].load_state_dict(scaler_state)
         if state.get("iters_per_epoch") not in (None, self.iters_per_epoch):
             self.logger.warning(f"the data set changed since the checkpoint "
                                 f"({state['iters_per_epoch']} -> {self.iters_per_epoch} "
@@ -237,7 +255,8 @@ class Trainer:
                     self.model.setup_train_mode(True)
                     self.model.setup_input(batch)
                     self.model.current_iter = self.current_iter
-                    self.model.train_iter(self.optimizers)
+                    with paddle.amp.auto_cast(enable=self.amp, level=self.amp_level):
+                        self.model.train_iter(self.optimizers)
                     losses = self.model.get_current_losses()
                     self._agree_on_stop(losses)
                     self.current_iter += 1

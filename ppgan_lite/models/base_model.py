@@ -23,6 +23,8 @@ class BaseModel:
         # set by the trainer before each train_iter: schedules inside a model (WGAN's
         # n_critic, for one) derive from it, so they resume exactly
         self.current_iter = 0
+        # one paddle.amp.GradScaler per optimizer group under --amp (set by the trainer)
+        self.scalers = {}
 
     # -- the contract -------------------------------------------------------
     def setup_input(self, batch):
@@ -75,6 +77,21 @@ class BaseModel:
             self.optimizers[group] = build(opt_cfg, OPTIMIZERS, f"optimizer.{group}",
                                            learning_rate=lr, parameters=params)
         return self.optimizers
+
+    def backward(self, loss, group):
+        """``loss.backward()``, scaled by the group's GradScaler under AMP."""
+        scaler = self.scalers.get(group)
+        (scaler.scale(loss) if scaler is not None else loss).backward()
+
+    def step(self, optimizers, group):
+        """``optimizers[group].step()``; under AMP the scaler unscales, skips steps
+        with inf/NaN gradients and adapts its scale."""
+        scaler = self.scalers.get(group)
+        if scaler is None:
+            optimizers[group].step()
+        else:
+            scaler.step(optimizers[group])
+            scaler.update()
 
     @staticmethod
     def set_requires_grad(nets, requires_grad):

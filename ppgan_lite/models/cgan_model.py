@@ -80,11 +80,11 @@ class CGANModel(DCGANModel):
                                   self.gp_weight)
             loss_D = loss_D + gp
             self.losses["D_gp_loss"] = gp
-        loss_D.backward()
+        self.backward(loss_D, "optimizer_D")
 
     def backward_G(self):
         loss_G = self.gan_criterion(self.nets["netD"](self.fake, self.y), True, is_disc=False)
-        loss_G.backward()
+        self.backward(loss_G, "optimizer_G")
         self.losses["G_adv_loss"] = loss_G
 
     # -------------------------------------------------------------- sampling

@@ -58,7 +58,7 @@ class DCGANModel(BaseModel):
             gp = gradient_penalty(netD, self.real, self.fake.detach(), self.gp_weight)
             loss_D = loss_D + gp
             self.losses["D_gp_loss"] = gp
-        loss_D.backward()
+        self.backward(loss_D, "optimizer_D")
 
     def d_loss_scale(self):
         """vanilla/LSGAN halve D's loss as the DCGAN code does; WGAN critics do not."""
@@ -67,7 +67,7 @@ class DCGANModel(BaseModel):
     def backward_G(self):
         pred_fake = self.nets["netD"](self.fake)
         loss_G = self.gan_criterion(pred_fake, True, is_disc=False)
-        loss_G.backward()
+        self.backward(loss_G, "optimizer_G")
         self.losses["G_adv_loss"] = loss_G
 
     def train_iter(self, optimizers=None):
@@ -77,7 +77,7 @@ class DCGANModel(BaseModel):
         self.set_requires_grad(self.nets["netD"], True)
         optimizers["optimizer_D"].clear_grad()
         self.backward_D()
-        optimizers["optimizer_D"].step()
+        self.step(optimizers, "optimizer_D")
         if self.clip_value:
             clip_weights(self.nets["netD"], self.clip_value)
 
@@ -85,7 +85,7 @@ class DCGANModel(BaseModel):
             self.set_requires_grad(self.nets["netD"], False)
             optimizers["optimizer_G"].clear_grad()
             self.backward_G()
-            optimizers["optimizer_G"].step()
+            self.step(optimizers, "optimizer_G")
 
     def generate(self, z):
         """Images from latents ``z`` (N, nz, 1, 1) in eval mode, without gradients."""
