@@ -22,16 +22,20 @@ is that value. Measured with the default box (astronaut crop against): itself 1.
 flipped 0.990, 10% larger 0.990, shifted by 5% 0.973, JPEG q30 0.995, gray 0.993,
 OpenCV-stylised 0.909, Grace Hopper 0.886, an LFW face 0.832.
 """
+import importlib
+
 import numpy as np
 import paddle
 
-from ..models.criterions.face_id import DEFAULT_FACE_BOX, FaceIDLoss
 from ..utils.errors import ConfigError, DataError, FaceNotFoundError
 from ..utils.registry import METRICS
 from .base import Metric, check_positive_int, to_rgb
 from .fid import FeatureDistributionMetric
 
 SAME_PERSON_DISTANCE = 0.6
+# models point down to metrics (STYLE.md), so the loss's module is imported when a
+# face metric is built, not when ppgan_lite.metrics is: crop=None means its box.
+_FACE_ID_MODULE = "ppgan_lite.models.criterions.face_id"
 DEFAULT_COSINE_THRESHOLD = 0.9
 CHIP_PADDING = 0.25  # dlib's face chip for recognition
 
@@ -42,13 +46,16 @@ class FaceEmbedder:
 
     Args:
         net, weights_path, crop: as ``FaceIDLoss`` (a recognition-net name or a
-            callable, its weights, the face box as fractions of the image).
+            callable, its weights, the face box as fractions of the image; None
+            is its ``DEFAULT_FACE_BOX``).
         detect: find the face with ``ppgan_lite.faceutils`` instead of the fixed box.
     """
 
-    def __init__(self, net="dlib_resnet", weights_path=None, crop=DEFAULT_FACE_BOX,
-                 detect=False, batch_size=16):
-        self.cutter = FaceIDLoss(net=net, weights_path=weights_path, crop=crop)
+    def __init__(self, net="dlib_resnet", weights_path=None, crop=None, detect=False,
+                 batch_size=16):
+        face_id = importlib.import_module(_FACE_ID_MODULE)
+        self.cutter = face_id.FaceIDLoss(net=net, weights_path=weights_path,
+                                         crop=face_id.DEFAULT_FACE_BOX if crop is None else crop)
         self.detect = bool(detect)
         self.batch_size = check_positive_int(batch_size, "face metric batch_size")
         self.faces_not_found = 0
@@ -136,7 +143,7 @@ class FaceIdentitySimilarity(Metric):
 
     def __init__(self, threshold=DEFAULT_COSINE_THRESHOLD,
                  same_person_distance=SAME_PERSON_DISTANCE, net="dlib_resnet",
-                 weights_path=None, crop=DEFAULT_FACE_BOX, detect=False, batch_size=16,
+                 weights_path=None, crop=None, detect=False, batch_size=16,
                  pred_key="fake", gt_key="real", input_range=(-1, 1)):
         for name, value in (("threshold", threshold),
                             ("same_person_distance", same_person_distance)):
@@ -144,7 +151,8 @@ class FaceIdentitySimilarity(Metric):
                 raise ConfigError(f"FaceIdentitySimilarity.{name} must be a number, got {value!r}")
         if not -1.0 <= threshold <= 1.0:
             raise ConfigError(f"FaceIdentitySimilarity.threshold {threshold} is a cosine "
-                              f"similarity: choose it in [-1, 1] (default {DEFAULT_COSINE_THRESHOLD})")
+                              f"similarity: choose it in [-1, 1] "
+                              f"(default {DEFAULT_COSINE_THRESHOLD})")
         self.threshold = float(threshold)
         self.same_person_distance = float(same_person_distance)
         self.embedder = FaceEmbedder(net, weights_path, crop, detect, batch_size)
@@ -207,10 +215,13 @@ class FrechetFaceDistance(FeatureDistributionMetric):
     """
 
     def __init__(self, real_stats_path=None, net="dlib_resnet", weights_path=None,
-                 crop=DEFAULT_FACE_BOX, detect=False, batch_size=16, feature_extractor=None,
+                 crop=None, detect=False, batch_size=16, feature_extractor=None,
                  pred_key="fake", gt_key="real", input_range=(-1, 1)):
         net_name = net if isinstance(net, str) else type(net).__name__
-        box = "detected" if detect else ",".join(f"{v:g}" for v in FaceIDLoss._check_crop(crop))
+        face_id = importlib.import_module(_FACE_ID_MODULE)
+        crop = face_id.DEFAULT_FACE_BOX if crop is None else crop
+        box = "detected" if detect else ",".join(
+            f"{v:g}" for v in face_id.FaceIDLoss._check_crop(crop))
         self.extractor_name = f"face:{net_name}:{box}"
         self._embedder_args = (net, weights_path, crop, detect, batch_size)
         super().__init__(real_stats_path, batch_size, feature_extractor, pred_key, gt_key,

@@ -103,3 +103,19 @@ def test_accumulate_without_data_and_mismatched_pairs_are_data_errors():
         metric.update(np.zeros((2, 3, 8, 8), np.uint8), np.zeros((2, 1, 8, 8), np.uint8))
     with pytest.raises(DataError, match="needs ground-truth"):
         metric.update(np.zeros((2, 3, 8, 8), np.uint8))
+
+
+def test_importing_metrics_does_not_import_the_models():
+    """Models point down to metrics (STYLE.md); face metrics import the Face-ID loss
+    only when one is built, so a broken model file cannot break PSNR or FID."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, ppgan_lite.metrics; "
+            "print(sorted(m for m in sys.modules if m.startswith('ppgan_lite.models')))")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -63,7 +63,8 @@ def test_identity_of_the_astronaut_against_variants_and_another_person(faces):
     for name in ("flipped", "shifted", "rescaled"):
         assert measured[name]["share_above"] == 1.0 and measured[name]["share_same_person"] == 1.0
     assert measured["hopper"]["share_above"] == 0.0
-    assert measured["hopper"]["mean_distance"] > 0.6 and measured["hopper"]["share_same_person"] == 0.0
+    assert measured["hopper"]["mean_distance"] > 0.6
+    assert measured["hopper"]["share_same_person"] == 0.0
 
 
 def test_batches_from_visual_items_average_pairs(faces):
@@ -75,12 +76,14 @@ def test_batches_from_visual_items_average_pairs(faces):
     result = metric.accumulate()
     json.dumps(result)
     assert result["num_images"] == 3 and result["threshold"] == DEFAULT_COSINE_THRESHOLD
-    assert result["share_above"] == pytest.approx(2 / 3) and result["share_same_person"] == pytest.approx(2 / 3)
+    assert result["share_above"] == pytest.approx(2 / 3)
+    assert result["share_same_person"] == pytest.approx(2 / 3)
     assert np.mean(metric.cosines) == pytest.approx(result["mean"])
     assert metric.cosines[2] == pytest.approx(1.0, abs=1e-6)
     # the metric is 1 - the Face-ID loss (cosine) on the same pair: one crop, one net
     loss = FaceIDLoss(distance="cosine")
-    real, fake = to_gan(faces["astronaut"], faces["astronaut"]), to_gan(faces["flipped"], faces["hopper"])
+    real = to_gan(faces["astronaut"], faces["astronaut"])
+    fake = to_gan(faces["flipped"], faces["hopper"])
     assert float(loss(real, fake)) == pytest.approx(1.0 - np.mean(metric.cosines[:2]), abs=1e-5)
 
 

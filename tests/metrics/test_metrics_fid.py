@@ -208,7 +208,8 @@ def test_cache_errors(tmp_path, image_sets):
     with pytest.raises(DataError, match="cannot be read"):
         metrics.FID(real_stats_path=str(tmp_path / "junk.npz"),
                     feature_extractor=CountingExtractor())
-    wide = metrics.FID(real_stats_path=stats_path, feature_extractor=lambda x: np.zeros((len(x), 5)))
+    wide = metrics.FID(real_stats_path=stats_path,
+                       feature_extractor=lambda x: np.zeros((len(x), 5)))
     wide.update(fake)
     with pytest.raises(DataError, match="5-d but the real statistics are 12-d"):
         wide.accumulate()
@@ -292,7 +293,8 @@ def test_legacy_bn_names_and_wrong_files(tmp_path):
                                                    r"'Conv2d_1a_3x3.bn.weight'"):
         inception.load_inception_state(Tiny(), partial)
     paddle.save({k: paddle.zeros([1]) for k in Tiny().state_dict()}, partial)
-    with pytest.raises(WeightsNotFoundError, match=r"has shape \[1\], InceptionV3 needs \[32, 3, 3, 3\]"):
+    with pytest.raises(WeightsNotFoundError,
+                       match=r"has shape \[1\], InceptionV3 needs \[32, 3, 3, 3\]"):
         inception.load_inception_state(Tiny(), partial)
 
 
