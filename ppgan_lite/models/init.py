@@ -81,7 +81,11 @@ def init_weights(net, init_type="normal", init_gain=0.02):
             f"unknown init_type '{init_type}'; use one of: {', '.join(INIT_TYPES)}")
     for layer in net.sublayers(include_self=True):
         if isinstance(layer, _CONV + _CONV_T + (nn.Linear,)):
-            _init_weight(layer, init_type, init_gain)
+            # Spectral-norm layers keep their raw weight as ``weight_orig``, which
+            # PaddleGAN's init never reaches (its hasattr(m, 'weight') test sees the
+            # derived tensor, recomputed every forward): leave it, zero the bias.
+            if "weight" in layer._parameters:
+                _init_weight(layer, init_type, init_gain)
             if layer.bias is not None:
                 _fill_constant(layer.bias, 0.0)
         elif isinstance(layer, BATCH_NORM_TYPES):
