@@ -1,0 +1,132 @@
+"""tools/prepare_data.py --demo: the offline photo2cartoon set."""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
+from ppgan_lite.utils.errors import DataError
+from ppgan_lite.utils.image_io import list_images, read_image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, "tools", "prepare_data.py")
+SIZE = 32
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("prepare_data", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+prepare_data = _load_tool()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("p2c") / "demo")
+    lines = []
+    counts = prepare_data.build_demo(out, size=SIZE, seed=0, log=lines.append)
+    return out, counts, lines
+
+
+def _manifest(out):
+    with open(os.path.join(out, "manifest.json")) as f:
+        return json.load(f)
+
+
+def test_folder_counts_and_summary(demo):
+    out, counts, lines = demo
+    expected = {"trainA": 51, "trainB": 51, "testA": 5, "testB": 5}
+    assert counts == expected
+    for split, n in expected.items():
+        assert len(list_images(os.path.join(out, split))) == n
+        assert any(line.strip() == f"{split}: {n} images" for line in lines)
+    assert _manifest(out)["counts"] == expected
+
+
+def test_images_are_square_rgb_of_the_requested_size(demo):
+    out, _, _ = demo
+    for split in prepare_data.SPLITS:
+        for path in list_images(os.path.join(out, split)):
+            image = read_image(path)
+            assert image.shape == (SIZE, SIZE, 3) and image.dtype == np.uint8, path
+
+
+def test_a_and_b_come_from_disjoint_photos_and_test_is_held_out(demo):
+    out, _, _ = demo
+    files = _manifest(out)["files"]
+    assert sorted(files) == sorted(os.path.relpath(p, out) for split in prepare_data.SPLITS
+                                   for p in list_images(os.path.join(out, split)))
+    sources = {split: {v["source"] for k, v in files.items() if k.startswith(split + "/")}
+               for split in prepare_data.SPLITS}
+    side_a = sources["trainA"] | sources["testA"]
+    side_b = sources["trainB"] | sources["testB"]
+    assert not side_a & side_b
+    assert not sources["trainA"] & sources["testA"]
+    assert not sources["trainB"] & sources["testB"]
+    assert "astronaut" in sources["trainA"] and "grace_hopper" in sources["trainB"]
+    assert len(side_a) == len(side_b) == 51  # 50 LFW faces + one colour photo a side
+
+
+def test_b_images_are_cartoons_with_few_flat_colours(demo):
+    """k-means leaves 8 colours plus the outline colour; the photos have hundreds."""
+    out, _, _ = demo
+
+    def colours(path):
+        return len(np.unique(read_image(path).reshape(-1, 3), axis=0))
+
+    cartoons = [colours(p) for p in list_images(os.path.join(out, "trainB"))]
+    photos = [colours(p) for p in list_images(os.path.join(out, "trainA"))]
+    assert max(cartoons) <= 9
+    assert min(photos) > 100
+
+
+def test_colour_photos_are_aligned_on_white(demo):
+    """The astronaut went through detection, alignment and the person mask: its
+    corners are the white background, its centre is her face."""
+    out, _, _ = demo
+    image = read_image(os.path.join(out, "trainA", "astronaut_00.png")).astype(int)
+    for corner in (image[0, 0], image[0, -1]):
+        assert (corner >= 250).all()
+    centre = image[SIZE // 2 - 2:SIZE // 2 + 2, SIZE // 2 - 2:SIZE // 2 + 2]
+    assert centre.mean() < 235 and centre[..., 0].mean() > centre[..., 2].mean()  # skin
+
+
+def test_build_is_deterministic_and_replaces_an_earlier_build(demo, tmp_path):
+    out, _, _ = demo
+    again = str(tmp_path / "again")
+    prepare_data.build_demo(again, size=SIZE, seed=0, log=lambda *_: None)
+    open(os.path.join(again, "trainA", "stale.png"), "wb").close()
+    prepare_data.build_demo(again, size=SIZE, seed=0, log=lambda *_: None)
+    assert not os.path.exists(os.path.join(again, "trainA", "stale.png"))
+    for name in _manifest(out)["files"]:
+        with open(os.path.join(out, name), "rb") as a, open(os.path.join(again, name), "rb") as b:
+            assert a.read() == b.read(), name
+
+
+def test_refuses_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(DataError, match="not written by prepare_data.py"):
+        prepare_data.build_demo(str(tmp_path), size=SIZE, log=lambda *_: None)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("size", [40, 16])
+def test_size_must_suit_the_generator(tmp_path, size):
+    with pytest.raises(DataError, match="multiple of 16"):
+        prepare_data.build_demo(str(tmp_path / "x"), size=size, log=lambda *_: None)
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_without_demo_says_what_to_do():
+    proc = subprocess.run([sys.executable, SCRIPT], capture_output=True, text=True,
+                          timeout=120)
+    err = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2
+    assert err[-1].startswith("error: ") and "--demo" in err[-1] and "data/README.md" in err[-1]
