@@ -95,25 +95,28 @@ class FaceEmbedder:
         """(N, D) descriptors of NCHW [0, 1] images; ``chips[i]`` (from ``locate``)
         replaces the default box for image i where it is not None."""
         chips = chips if chips is not None else [None] * len(images)
-        out = [None] * len(images)
+        size = self.batch_size
+        return np.concatenate([self._embed_batch(images[start:start + size],
+                                                 chips[start:start + size])
+                               for start in range(0, len(images), size)]).astype(np.float64)
+
+    def _embed_batch(self, images, chips):
+        rows = [None] * len(images)
         boxed = [i for i, chip in enumerate(chips) if chip is None]
-        for start in range(0, len(boxed), self.batch_size):
-            index = boxed[start:start + self.batch_size]
-            with paddle.no_grad():
-                batch = paddle.to_tensor(images[index] * 2.0 - 1.0)
-                features = self.cutter.embed(batch).numpy()
-            for i, row in zip(index, features):
-                out[i] = row
         chipped = [i for i, chip in enumerate(chips) if chip is not None]
-        if chipped:
-            faces = np.stack([self._dlib.extract_image_chip(image, chips[i]) for i, image in
-                              zip(chipped, _to_uint8_hwc(images[chipped]))])
-            with paddle.no_grad():
+        with paddle.no_grad():
+            if boxed:  # FaceIDLoss's crop and resize, on [-1, 1] images
+                features = self.cutter.embed(paddle.to_tensor(images[boxed] * 2.0 - 1.0))
+                for i, row in zip(boxed, features.numpy()):
+                    rows[i] = row
+            if chipped:  # dlib's aligned chips, [0, 255]
+                faces = np.stack([self._dlib.extract_image_chip(_to_uint8_hwc(images[i:i + 1])[0],
+                                                                chips[i]) for i in chipped])
                 features = self.cutter.net(
-                    paddle.to_tensor(faces.transpose(0, 3, 1, 2).astype(np.float32))).numpy()
-            for i, row in zip(chipped, features):
-                out[i] = row
-        return np.stack(out).astype(np.float64)
+                    paddle.to_tensor(faces.transpose(0, 3, 1, 2).astype(np.float32)))
+                for i, row in zip(chipped, features.numpy()):
+                    rows[i] = row
+        return np.stack(rows)
 
 
 def _to_uint8_hwc(images_nchw_01):

@@ -148,6 +148,7 @@ class FeatureDistributionMetric(Metric):
     # -- collecting -------------------------------------------------------------------
     def reset(self):
         self.fake_features, self.real_features = [], []
+        self._pass_real_stats = None  # computed from this pass's gts (no cache file)
 
     def wants_gt(self):
         return self.real_stats is None
@@ -157,6 +158,7 @@ class FeatureDistributionMetric(Metric):
         if self.real_stats is None:
             self._require_gts(gts)
             self.real_features.append(self.extract(self._images(gts, "gts")))
+            self._pass_real_stats = None
 
     def extract(self, images_nhwc_255):
         """(N, D) float64 features of NHWC [0, 255] images, in batches."""
@@ -195,6 +197,8 @@ class FeatureDistributionMetric(Metric):
         """The real stats: cached, else computed from this pass's gts (and cached)."""
         if self.real_stats is not None:
             return self.real_stats
+        if self._pass_real_stats is not None:
+            return self._pass_real_stats
         if not self.real_features:
             raise DataError(f"{type(self).__name__}.accumulate() before any update: the "
                             f"validation set gave no images")
@@ -208,6 +212,7 @@ class FeatureDistributionMetric(Metric):
         if self.real_stats_path:
             atomic_write_bytes(self.real_stats_path, lambda f: np.savez(f, **stats))
             self.real_stats = stats
+        self._pass_real_stats = stats
         return stats
 
     def _fake(self):
