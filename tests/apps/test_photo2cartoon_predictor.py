@@ -101,6 +101,14 @@ def test_output_size_and_no_files_without_output_path(predictor, astronaut, tmp_
     assert "write" not in p.timings
 
 
+def test_warmup_runs_once_and_writes_nothing(small_checkpoint, tmp_path):
+    p = Photo2CartoonPredictor(output_path=str(tmp_path / "out"),
+                               weight_path=small_checkpoint, backend="dynamic")
+    assert p.warmup() is p
+    assert p.output_path == str(tmp_path / "out") and not (tmp_path / "out").exists()
+    assert p.results[0].cartoon.shape == (256, 256, 3) and "generate" in p.timings
+
+
 def test_all_faces_returns_a_list_and_suffixes_files(predictor, astronaut, tmp_path):
     two = np.concatenate([astronaut, astronaut[:, ::-1]], axis=1)
     p = Photo2CartoonPredictor(output_path=str(tmp_path), weight_path=predictor.weight_source,
