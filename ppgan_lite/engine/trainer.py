@@ -410,20 +410,33 @@ class Trainer:
         results = {name: m.accumulate() for name, m in self.metrics.items()}
         record = {"iter": self.current_iter, "event": "validate", "metrics": results}
         self.jsonl.write(record)
-        flat = {f"metric/{k}": v for k, v in results.items() if isinstance(v, (int, float))}
-        self.vdl.scalars(flat, self.current_iter)
+        self.vdl.scalars({f"metric/{k}": v for k, v in flatten_metrics(results).items()},
+                         self.current_iter)
         if results:
             self.logger.info(f"validation at iter {self.current_iter}: {results}")
             self._plot_metrics()
         return results
 
     def _plot_metrics(self):
-        records = [dict(iter=r["iter"], **{k: v for k, v in r["metrics"].items()
-                                           if isinstance(v, (int, float))})
+        records = [dict(iter=r["iter"], **flatten_metrics(r["metrics"]))
                    for r in read_jsonl(os.path.join(self.run_dir, "log.jsonl"))
                    if r.get("event") == "validate"]
-        plot_curves(records, os.path.join(self.run_dir, "metrics.png"),
-                    keys=sorted(self.metrics), title="validation metrics")
+        keys = sorted({k for r in records for k in r if k != "iter"})
+        plot_curves(records, os.path.join(self.run_dir, "metrics.png"), keys=keys,
+                    title="validation metrics")
+
+
+def flatten_metrics(results):
+    """{'kid': {'mean': m, 'std': s}, 'psnr': p} -> {'kid/mean': m, 'kid/std': s,
+    'psnr': p}: the numbers a plot or VisualDL can draw."""
+    flat = {}
+    for name, value in results.items():
+        if isinstance(value, dict):
+            flat.update({f"{name}/{k}": v for k, v in value.items()
+                         if isinstance(v, (int, float)) and not isinstance(v, bool)})
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[name] = value
+    return flat
 
 
 def _batch_size(batch):

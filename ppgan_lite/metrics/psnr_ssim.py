@@ -125,10 +125,12 @@ class PSNR(Metric):
         crop_border: pixels dropped at each edge before measuring.
         test_y_channel: measure the BT.601 Y channel only.
         quantize: round to 0..255 integers first, like PaddleGAN's uint8 images.
+        input_order: accepted so PaddleGAN's metric configs load; the layout (NCHW or
+            NHWC) is read from the data itself.
     """
 
     def __init__(self, crop_border=0, test_y_channel=False, quantize=True,
-                 pred_key="fake", gt_key="real", input_range=(-1, 1)):
+                 pred_key="fake", gt_key="real", input_range=(-1, 1), input_order="HWC"):
         self.crop_border = _check_crop_border(crop_border, type(self).__name__)
         self.test_y_channel = bool(test_y_channel)
         self.quantize = bool(quantize)
