@@ -330,3 +330,40 @@ def test_auto_runs_eagerly_when_the_export_fails(tmp_path, monkeypatch, small_ch
     with pytest.raises(export.ExportError):
         Photo2CartoonPredictor(output_path=None, weight_path=small_checkpoint,
                                backend="onnxruntime")
+
+
+def test_exported_folder_runs_through_the_inference_backend(tmp_path, monkeypatch):
+    """tools/export_model.py output: handed to apps.inference as it is; the image
+    size is the exported input's."""
+    from ppgan_lite.apps import inference
+
+    folder = tmp_path / "inference_model"
+    folder.mkdir()
+    asked = []
+
+    class Stub:
+        input_shape = (None, 3, 128, 128)
+
+        def __call__(self, x):
+            return x
+
+    def fake_load(source, backend="auto"):
+        asked.append((source, backend))
+        return Stub()
+
+    monkeypatch.setattr(inference, "load_generator", fake_load)
+    p = Photo2CartoonPredictor(output_path=None, weight_path=str(folder), backend="paddle")
+    assert asked == [(str(folder), "paddle")] and p.img_size == 128
+
+
+def test_importing_the_apps_package_loads_no_heavy_modules():
+    import subprocess
+    import sys
+
+    code = ("import sys, ppgan_lite.apps as apps; "
+            "print(sorted(m for m in ('paddle', 'dlib', 'cv2') if m in sys.modules), "
+            "'Photo2CartoonPredictor' in dir(apps))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, cwd=os.path.dirname(os.path.dirname(os.path.dirname(
+                             os.path.abspath(__file__)))))
+    assert out.stdout.strip() == "[] True", out.stderr
