@@ -1,1 +1,3 @@
 from . import dcgan  # noqa: F401
+from . import resnet_ugatit  # noqa: F401
+from . import resnet_ugatit_p2c  # noqa: F401
