@@ -1,1 +1,2 @@
 from . import dcdiscriminator  # noqa: F401
+from . import ugatit_discriminator  # noqa: F401
