@@ -168,3 +168,25 @@ def test_missing_data_dir_says_how_to_get_it(tmp_path, capsys):
 def test_amp_on_cpu_is_a_clear_error(tmp_path, capsys):
     code = main(["-c", CONFIG, "--output-dir", str(tmp_path / "r"), "--amp", "-o"] + TINY)
     assert code == 2 and "needs a GPU" in capsys.readouterr().err
+
+
+def test_evaluate_only_prints_and_writes_a_json_summary(tmp_path, capsys):
+    weights = make_trainer(tmp_path / "run").train()
+    capsys.readouterr()
+    out = tmp_path / "eval"
+    code = main(["-c", CONFIG, "--evaluate-only", "--load", weights, "--output-dir", str(out),
+                 "-o"] + TINY + ["dataset.test.batch_size=25"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    value = summary["metrics"]["frechet_face"]
+    assert isinstance(value, float) and value > 0
+    assert json.loads((out / "evaluation.json").read_text())["metrics"] == summary["metrics"]
+
+
+def test_validation_during_training_logs_and_plots_metrics(tmp_path):
+    run = tmp_path / "run"
+    make_trainer(run, ["validate.interval=4", "dataset.test.batch_size=50"]).train()
+    events = [r for r in read_jsonl(str(run / "log.jsonl")) if r.get("event") == "validate"]
+    assert [e["iter"] for e in events] == [4, 8]
+    assert all(e["metrics"]["frechet_face"] > 0 for e in events)
+    assert (run / "metrics.png").is_file()
