@@ -14,15 +14,11 @@ import time
 
 from ..utils.errors import WeightsNotFoundError
 from ..utils.image_io import read_image, write_image
+# weights, exported generators and ONNX conversions share one user cache,
+# $PPGAN_LITE_CACHE or ~/.cache/ppgan_lite (never the installed package)
+from .inference import CACHE_ENV, cache_root as cache_dir
 
-CACHE_ENV = "PPGAN_LITE_CACHE"
 logger = logging.getLogger("ppgan_lite.apps")
-
-
-def cache_dir():
-    """Where predictors look for weights: ``$PPGAN_LITE_CACHE`` or ``~/.cache/ppgan_lite``."""
-    return os.path.expanduser(os.environ.get(CACHE_ENV) or os.path.join("~", ".cache",
-                                                                        "ppgan_lite"))
 
 
 def format_timings(timings):
@@ -176,7 +172,8 @@ def exported_copy(net, weights_path, config, app, net_name):
     from ..utils import export
 
     digest = export.file_sha256(weights_path)
-    settings = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    settings = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()
+                              ).hexdigest()
     folder = os.path.join(cache_dir(), app, "exported", f"{digest[:20]}-{settings[:8]}")
     meta = export.read_meta(folder) if os.path.isdir(folder) else {}
     if (meta.get("weights") or {}).get("sha256") == digest:
