@@ -101,8 +101,8 @@ def check_onnx(net, meta, onnx_path, atol):
 def export(args):
     """Run the export; returns the lines to print."""
     from ppgan_lite.apps.inference import onnxruntime_available
-    from ppgan_lite.utils.checkpoint import atomic_write_bytes
-    from ppgan_lite.utils.export import ONNX_FILE, export_layer, onnx_bytes, write_meta
+    from ppgan_lite.utils.export import (ONNX_FILE, export_layer, onnx_bytes, write_meta,
+                                         write_file_atomically)
 
     model_name, net_name, net = load_generator_net(args.config_file, args.load, args.net,
                                                    args.opt)
@@ -111,10 +111,10 @@ def export(args):
              f"{meta['input_name']} {meta['input_shape']} -> {meta['output_shape']} "
              f"in {args.output_dir}"]
     if args.onnx:
-        model = onnx_bytes(args.output_dir, args.opset)
         onnx_path = os.path.join(args.output_dir, ONNX_FILE)
-        staged = os.path.join(args.output_dir, f".{ONNX_FILE}.check")
-        atomic_write_bytes(staged, lambda f: f.write(model))
+        # checked under a hidden name first: a model.onnx that is there is a checked one
+        staged = write_file_atomically(os.path.join(args.output_dir, f".{ONNX_FILE}.check"),
+                                       onnx_bytes(args.output_dir, args.opset))
         try:
             if args.skip_check or not onnxruntime_available():
                 diff = None
@@ -129,15 +129,17 @@ def export(args):
         write_meta(args.output_dir, meta)
         checked = ("not checked (onnxruntime is not installed)" if diff is None and
                    not args.skip_check else "not checked" if diff is None else
-                   f"max |onnx - paddle| = {diff:.1e}")
+                   f"max |onnxruntime - dynamic paddle| = {diff:.1e}")
         lines.append(f"wrote {onnx_path}: {checked}")
     return lines
 
 
 def main(argv=None):
     from ppgan_lite.utils.errors import PPGanLiteError
+    from ppgan_lite.utils.runtime import import_paddle_quietly
 
     args = parse_args(argv)
+    import_paddle_quietly()
     try:
         for line in export(args):
             print(line)

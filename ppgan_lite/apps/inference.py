@@ -29,7 +29,6 @@ import threading
 import numpy as np
 
 from ..utils import export as ex
-from ..utils.checkpoint import atomic_write_bytes
 from ..utils.errors import ConfigError, DataError, WeightsNotFoundError
 from ..utils.runtime import usable_cores
 
@@ -106,10 +105,11 @@ class DynamicBackend(GeneratorBackend):
 class PaddleInferenceBackend(GeneratorBackend):
     """An exported folder through ``paddle.inference`` (CPU).
 
-    oneDNN is tried first; Paddle 3.3's oneDNN executor cannot run an op with a
-    float-list attribute (the upsampling's ``scale``, even when empty), which it only
-    reports on the first run, so that first failure switches this backend to Paddle's
-    own CPU kernels for good.
+    oneDNN is tried first (2-3x faster for the DCGAN generator at batch 64). Paddle
+    3.3's oneDNN executor cannot run an op with a float-list attribute (e.g.
+    ``nearest_interp``'s ``scale``, even when empty) and says so only on the first run
+    (an error raised from its onednn_instruction.cc), so that failure switches this
+    backend to Paddle's own CPU kernels for good.
     """
 
     name = "paddle"
@@ -208,8 +208,8 @@ def cached_onnx(directory, opset=ex.DEFAULT_OPSET, cache_dir=None):
     path = os.path.join(cache_dir or cache_root(), "onnx", f"{key}.onnx")
     if os.path.isfile(path):
         return path
-    model = ex.onnx_bytes(directory, opset)
-    atomic_write_bytes(path, lambda f: f.write(model))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    ex.write_file_atomically(path, ex.onnx_bytes(directory, opset))
     logger.info("converted %s to ONNX once: %s", directory, path)
     return path
 

@@ -218,7 +218,17 @@ def read_meta(directory):
 
 def write_meta(directory, meta):
     data = json.dumps(meta, indent=2).encode("utf-8")
-    return atomic_write_bytes(os.path.join(directory, META_FILE), lambda f: f.write(data))
+    return write_file_atomically(os.path.join(directory, META_FILE), data)
+
+
+def write_file_atomically(path, data):
+    """``data`` to ``path`` via a temp file and a rename, readable as a normal new file
+    would be (the temp file is private, 0600, which a deployed model should not keep)."""
+    atomic_write_bytes(path, lambda f: f.write(data))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+    return path
 
 
 def make_meta(model_name, net_name, layer, kind, input_name, chw, out_shape, weights_path):
@@ -330,5 +340,4 @@ def write_onnx(directory, onnx_path=None, opset=DEFAULT_OPSET):
     """Convert the exported model in ``directory``; write it atomically to
     ``onnx_path`` (default ``directory/model.onnx``). Returns the path."""
     onnx_path = onnx_path or os.path.join(directory, ONNX_FILE)
-    model = onnx_bytes(directory, opset)
-    return atomic_write_bytes(onnx_path, lambda f: f.write(model))
+    return write_file_atomically(onnx_path, onnx_bytes(directory, opset))

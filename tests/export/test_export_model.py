@@ -41,6 +41,11 @@ def test_dcgan_export_writes_program_params_and_meta(dcgan_export):
     assert meta["img_size"] == 32
     assert meta["output_range"] == [-1.0, 1.0] and meta["input_range"] is None
     assert meta["weights"]["sha256"] == file_sha256(dcgan_export.weights)
+    # written atomically, but readable as any new file (not the temp file's 0600)
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = os.stat(os.path.join(dcgan_export.directory, "meta.json")).st_mode & 0o777
+    assert mode == 0o666 & ~umask
 
 
 def test_p2c_meta_describes_image_input(p2c_export):
