@@ -199,7 +199,8 @@ def _check_prob(prob, owner):
 
 
 def _hw(image):
-    if image.ndim not in (2, 3):
+    chw = image.ndim == 3 and image.shape[0] in (1, 3) and image.shape[2] not in (1, 3, 4)
+    if image.ndim not in (2, 3) or chw:
         raise DataError(f"expected an HxW or HxWxC image, got shape {image.shape}; "
                         f"put spatial transforms before Transpose")
     return image.shape[0], image.shape[1]
@@ -401,7 +402,8 @@ class Normalize(Transform):
         if channels == 1:
             return values[:1]
         raise DataError(f"Normalize: {len(values)} mean/std values for an image with "
-                        f"{channels} channels")
+                        f"{channels} channels along {self.data_format}'s C axis; if the "
+                        f"image is HWC, put Transpose before Normalize or set data_format: HWC")
 
     def apply(self, image, params):
         if image.ndim == 2:

@@ -31,7 +31,7 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".pbm",
 # one decode, under this lock, and only when they are not what we need.
 _PIL_GLOBALS_LOCK = threading.Lock()
 
-_GRAY_MODES = {"1", "L", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"}
+_EXIF_ORIENTATION = 0x0112
 
 
 def read_image(src, channels=3, max_pixels=DEFAULT_MAX_PIXELS):
@@ -102,7 +102,8 @@ def _pil_to_uint8(im, name, max_pixels):
     try:
         _load_strict(im)
         try:
-            im = ImageOps.exif_transpose(im)
+            if im.getexif().get(_EXIF_ORIENTATION, 1) != 1:
+                im = ImageOps.exif_transpose(im)
         except Exception:  # malformed EXIF: keep the stored orientation
             pass
         return _pil_pixels(im)
@@ -141,7 +142,7 @@ def _pil_pixels(im):
         return np.asarray(im)
     if mode in ("RGBA", "RGBa"):
         return np.asarray(im.convert("RGBA"))
-    return np.asarray(im.convert("RGB"))  # RGB, P, CMYK, YCbCr, LAB, HSV
+    return np.asarray(im if mode == "RGB" else im.convert("RGB"))  # P, CMYK, YCbCr, ...
 
 
 def _high_depth_gray_to_uint8(values):

@@ -217,6 +217,17 @@ def test_resize_crop_flip_normalize_values():
     assert norm[:, 0, 0].tolist() == [0.0, 0.0, 2.0]
 
 
+def test_layout_mistakes_are_named():
+    image = np.zeros((16, 16, 3), np.uint8)
+    with pytest.raises(DataError, match="before Transpose"):
+        _run([{"name": "Transpose"}, {"name": "Resize", "size": 8}], image)
+    with pytest.raises(DataError, match="put Transpose before Normalize"):
+        _run([{"name": "Normalize", "mean": [127.5] * 3, "std": [127.5] * 3}], image)
+    hwc = _run([{"name": "Normalize", "mean": [127.5] * 3, "std": [127.5] * 3,
+                 "data_format": "HWC"}], image)
+    assert hwc.shape == (16, 16, 3) and np.all(hwc == -1.0)
+
+
 def test_random_crop_too_small_and_padding():
     image = np.ones((10, 10, 3), np.uint8)
     with pytest.raises(DataError, match="smaller than the crop"):
