@@ -187,8 +187,12 @@ def program_files(directory):
     meta = read_meta(directory)
     files = meta.get("files") or {}
     if files.get("program") and files.get("params"):
-        return (os.path.join(directory, files["program"]),
-                os.path.join(directory, files["params"]))
+        paths = [os.path.join(directory, files[k]) for k in ("program", "params")]
+        missing = [p for p in paths if not os.path.isfile(p)]
+        if missing:
+            raise WeightsNotFoundError(f"'{missing[0]}' is missing although meta.json names "
+                                       f"it: export the model again")
+        return tuple(paths)
     names = sorted(os.listdir(directory))
     params = [n for n in names if n.endswith(".pdiparams")]
     programs = [n for n in names if n.endswith((".json", ".pdmodel")) and n != META_FILE]

@@ -15,6 +15,7 @@ import paddle.nn.functional as F
 
 from export_testutils import ROOT, save_checkpoint, trained_like_model, write_config
 from ppgan_lite.apps.inference import load_generator
+from ppgan_lite.utils.errors import WeightsNotFoundError
 from ppgan_lite.utils.export import ExportError, export_layer, file_sha256, run_dynamic
 
 
@@ -150,6 +151,30 @@ def test_jit_save_failure_is_one_line_naming_the_function(tmp_path):
     assert not os.path.exists(tmp_path / "out" / "meta.json")
 
 
+def test_dy2static_message_is_cut_to_the_error_and_its_function():
+    """What Paddle 3.3.1's dy2static raised for a default argument naming a module
+    constant (``eps=NORM_EPS``), abridged: the export names the function and the error."""
+    from ppgan_lite.utils.export import _conversion_site, _one_line
+
+    message = ("In transformed code:\n\n    File \"/root/.cache/paddle/to_static_tmp/10522/"
+               "mix_instance_layer_normf2fq5zsv.py\", line 11, in create\n"
+               "\tdef mix_instance_layer_norm(x, rho, gamma, beta, eps=_jst.Ld(NORM_EPS)):"
+               "\n\n    NameError: name 'NORM_EPS' is not defined\n")
+    exc = NameError(message)
+    assert _one_line(exc) == "NameError: name 'NORM_EPS' is not defined"
+    assert _conversion_site(exc) == " (in mix_instance_layer_norm)"
+
+
+def test_missing_program_file_named_by_meta(dcgan_export, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(dcgan_export.directory, copy)
+    os.remove(copy / "model.pdiparams")
+    with pytest.raises(WeightsNotFoundError, match="model.pdiparams' is missing"):
+        load_generator(str(copy), backend="paddle")
+
+
 # ------------------------------------------------------------------ CLI errors
 def _run_cli(args):
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "export_model.py"),
@@ -217,3 +242,16 @@ def test_single_net_pdparams_goes_to_the_generator(export_tool, tmp_path, dcgan_
     x = np.random.RandomState(0).standard_normal((2, 100, 1, 1)).astype("float32")
     got = load_generator(out, backend="paddle")(x)
     _assert_close(got, run_dynamic(model.nets["netG"], x), 1e-5)
+
+
+def test_onnx_that_fails_the_check_is_not_written(export_tool, capsys, tmp_path,
+                                                  dcgan_weights):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("paddle2onnx")
+    config = write_config(str(tmp_path), "dcgan")
+    out = tmp_path / "out"
+    err = _main_error(export_tool, capsys, ["-c", config, "--load", dcgan_weights,
+                                            "--output_dir", str(out), "--onnx",
+                                            "--atol", "-1"])
+    assert "differs from the Paddle one" in err and "was not written" in err
+    assert sorted(os.listdir(out)) == ["meta.json", "model.json", "model.pdiparams"]
