@@ -86,6 +86,7 @@ class LoadImageFromFile:
     PaddleGAN's ``flag`` is cv2's: 0 reads gray (1 channel); -1 and 1 read colour
     (3 channels; a gray file is replicated, so one stray gray image cannot break a
     colour batch). ``channels`` overrides ``flag``. ``to_rgb: false`` gives BGR.
+    ``backend`` is accepted for PaddleGAN configs and ignored: image_io reads all.
     """
 
     def __init__(self, key="image", flag=-1, to_rgb=True, channels=None,
