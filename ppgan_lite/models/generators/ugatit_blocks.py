@@ -4,10 +4,10 @@ Parameter names and shapes are PaddleGAN's (``ILN``/``LIN``: ``rho, gamma, beta`
 ``AdaILN``/``AdaLIN``: ``rho``; Soft-AdaLIN: ``w_gamma, w_beta, norm.rho, c_gamma.*,
 c_beta.*, s_gamma, s_beta``) so its ``.pdparams`` load unchanged.
 
-Speed and export: the instance+layer norms reduce the feature map once (the layer
-statistics follow from the instance ones) and fold normalise, mix and affine into one
-per-channel scale and shift, so a norm costs two full-size ops instead of about a
-dozen; everything stays float32; upsampling uses static integer shapes only
+Speed and export: the instance+layer norms take per-channel statistics of the map
+(the layer statistics follow from them) and fold normalise, mix and affine into one
+per-channel scale and shift, so a norm costs four full-size ops instead of about
+fifteen; everything stays float32; upsampling uses static integer shapes only
 (paddle2onnx rejects a float ``scale_factor`` attribute); reshapes keep the batch
 dimension free so nets run under ``paddle.jit.to_static`` with any batch size.
 """
@@ -136,11 +136,14 @@ class SoftAdaLIN(nn.Layer):
 
 def _two_linear(dim):
     return Sequential(nn.Linear(dim, dim, bias_attr=False), nn.ReLU(),
-                         nn.Linear(dim, dim, bias_attr=False))
+                      nn.Linear(dim, dim, bias_attr=False))
 
 
 def _blend(weight, style, content):
     return (1 - weight) * style + weight * content
+
+
+SLICE_PAD_MIN_PIXELS = 32 * 32
 
 
 def reflection_pad(x, pad):
@@ -159,9 +162,6 @@ def reflection_pad(x, pad):
     left = [x[:, :, :, i:i + 1] for i in range(pad, 0, -1)]
     right = [x[:, :, :, w - 1 - i:w - i] for i in range(1, pad + 1)]
     return paddle.concat(left + [x] + right, axis=3)
-
-
-SLICE_PAD_MIN_PIXELS = 32 * 32
 
 
 class ReflectionPad2D(nn.Layer):
