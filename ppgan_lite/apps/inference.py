@@ -21,6 +21,7 @@ written atomically; nothing is ever written next to the model (it may sit in a
 read-only site-packages). Each backend loads its predictor or session once and reuses it
 for every call. Generator outputs are in [-1, 1].
 """
+import hashlib
 import logging
 import os
 import re
@@ -204,7 +205,8 @@ def cached_onnx(directory, opset=ex.DEFAULT_OPSET, cache_dir=None):
     opset<N>.onnx``. The program's hash is part of the key because the same weights
     exported at another image size are another graph."""
     program, params = ex.program_files(directory)
-    key = f"{ex.file_sha256(params)}-{ex.file_sha256(program)[:16]}-opset{int(opset)}"
+    weights_hash = ex.file_sha256(params) if params else hashlib.sha256(b"").hexdigest()
+    key = f"{weights_hash}-{ex.file_sha256(program)[:16]}-opset{int(opset)}"
     path = os.path.join(cache_dir or cache_root(), "onnx", f"{key}.onnx")
     if os.path.isfile(path):
         return path

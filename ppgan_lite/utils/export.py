@@ -186,13 +186,15 @@ def program_files(directory):
     *.json (Paddle 3) or *.pdmodel (Paddle 2) program beside a *.pdiparams."""
     meta = read_meta(directory)
     files = meta.get("files") or {}
-    if files.get("program") and files.get("params"):
-        paths = [os.path.join(directory, files[k]) for k in ("program", "params")]
+    if files.get("program"):
+        # params is None for a net without parameters (paddle.jit.save writes no file)
+        paths = [os.path.join(directory, files[k]) for k in ("program", "params")
+                 if files.get(k)]
         missing = [p for p in paths if not os.path.isfile(p)]
         if missing:
             raise WeightsNotFoundError(f"'{missing[0]}' is missing although meta.json names "
                                        f"it: export the model again")
-        return tuple(paths)
+        return paths[0], (paths[1] if len(paths) > 1 else "")
     names = sorted(os.listdir(directory))
     params = [n for n in names if n.endswith(".pdiparams")]
     programs = [n for n in names if n.endswith((".json", ".pdmodel")) and n != META_FILE]
@@ -279,16 +281,20 @@ def export_layer(layer, output_dir, model_name="", net_name="", weights_path=Non
             raise ExportError(f"paddle.jit.save wrote no {PROGRAM_PREFIX}.json: Paddle 3 with "
                               f"its new IR (PIR) is needed; this is paddle "
                               f"{_paddle_version()}")
-        # a stale model.onnx would no longer match the new program
-        stale_onnx = os.path.join(output_dir, ONNX_FILE)
-        if os.path.exists(stale_onnx):
-            os.remove(stale_onnx)
-        for name in os.listdir(staging):
+        # files of an earlier export that this one does not replace (its model.onnx,
+        # or the params of a net that had some) would no longer match the program
+        written = set(os.listdir(staging))
+        for name in (f"{PROGRAM_PREFIX}.json", f"{PROGRAM_PREFIX}.pdiparams", ONNX_FILE):
+            if name not in written and os.path.exists(os.path.join(output_dir, name)):
+                os.remove(os.path.join(output_dir, name))
+        for name in written:
             os.replace(os.path.join(staging, name), os.path.join(output_dir, name))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     meta = make_meta(model_name, net_name, layer, kind, input_name, chw, out_shape,
                      weights_path)
+    if not os.path.isfile(os.path.join(output_dir, meta["files"]["params"])):
+        meta["files"]["params"] = None  # a net without parameters
     write_meta(output_dir, meta)
     return meta
 

@@ -255,3 +255,16 @@ def test_onnx_that_fails_the_check_is_not_written(export_tool, capsys, tmp_path,
                                             "--atol", "-1"])
     assert "differs from the Paddle one" in err and "was not written" in err
     assert sorted(os.listdir(out)) == ["meta.json", "model.json", "model.pdiparams"]
+
+
+def test_reexport_drops_files_that_no_longer_match(export_tool, tmp_path, dcgan_weights):
+    pytest.importorskip("paddle2onnx")
+    config = write_config(str(tmp_path), "dcgan")
+    out = tmp_path / "out"
+    argv = ["-c", config, "--load", dcgan_weights, "--output_dir", str(out)]
+    assert export_tool.main(argv + ["--onnx", "--skip-check"]) == 0
+    assert (out / "model.onnx").exists()
+    assert export_tool.main(argv) == 0  # the new program has no ONNX twin yet
+    assert sorted(os.listdir(out)) == ["meta.json", "model.json", "model.pdiparams"]
+    with open(out / "meta.json") as f:
+        assert "onnx" not in json.load(f)["files"]
