@@ -14,10 +14,10 @@ from ..utils import checkpoint as ckpt
 from ..utils import runtime
 from ..utils.config import dump_config, to_plain
 from ..utils.errors import ConfigError, TrainingDivergedError
-from ..utils.logger import JsonlWriter, Timer, VisualDLWriter, format_eta, get_logger, now, read_jsonl
+from ..utils.logger import JsonlWriter, Timer, VisualDLWriter, format_eta, get_logger, now
 from ..utils.registry import METRICS, MODELS, build
-from ..utils.visual import plot_curves, save_gif, save_grid, side_by_side
 from . import distributed as dist_utils
+from .pictures import RunPictures, flatten_metrics
 from .state import (apply_optimizer_state, describe_nan, model_state, optimizer_state,
                     seed_everything)
 
@@ -114,6 +114,7 @@ class Trainer:
                                   enabled=self.is_main and cfg.get("enable_visualdl", True))
         self._stop_signal = None
         self._fixed_batch = None
+        self.pictures = RunPictures(run_dir, self.model, self.grid_size, self.seed)
 
     # ------------------------------------------------------------ setup
     def _check_amp(self):
@@ -360,36 +361,7 @@ class Trainer:
         return self._fixed_batch
 
     def write_samples(self, final=False):
-        """A fixed-input sample grid (the same noise or images every time), the
-        model's current visuals, the loss curve and the progress GIF."""
-        images = self.model.sample(self.grid_size, seed=self.seed,
-                                   batch=self._fixed_inputs())
-        if images is not None:
-            name = "final.png" if final else f"iter_{self.current_iter:08d}.png"
-            save_grid(images, os.path.join(self.run_dir, "samples", name))
-        visuals = self.model.get_current_visuals()
-        if visuals and self.current_iter > 0:
-            side_by_side(visuals, os.path.join(self.run_dir, "visual_train",
-                                               f"iter_{self.current_iter:08d}.png"))
-        records = read_jsonl(os.path.join(self.run_dir, "log.jsonl"))
-        loss_keys = sorted(self.model.get_current_losses())
-        if records and loss_keys:
-            plot_curves(records, os.path.join(self.run_dir, "loss_curve.png"), loss_keys)
-        if final:
-            self._write_progress_gif()
-
-    def _write_progress_gif(self):
-        from ..utils.image_io import read_image
-
-        folder = os.path.join(self.run_dir, "samples")
-        if not os.path.isdir(folder):
-            return
-        names = sorted(n for n in os.listdir(folder) if n.startswith("iter_"))
-        if len(names) > 40:  # keep the GIF small: at most 40 evenly spaced frames
-            names = [names[i] for i in np.linspace(0, len(names) - 1, 40).astype(int)]
-        frames = [read_image(os.path.join(folder, n)) for n in names]
-        frames += [read_image(os.path.join(folder, "final.png"))] * 3
-        save_gif(frames, os.path.join(self.run_dir, "progress.gif"))
+        self.pictures.write(self.current_iter, self._fixed_inputs(), final)
 
     # ------------------------------------------------------------ validation
     def validate(self):
@@ -403,9 +375,7 @@ class Trainer:
             self.model.setup_input(batch)
             self.model.test_iter(metrics=self.metrics)
             if self.save_val_images and i < 4:
-                side_by_side(self.model.get_current_visuals(),
-                             os.path.join(self.run_dir, "visual_test",
-                                          f"iter_{self.current_iter:08d}_{i}.png"))
+                self.pictures.validation(self.current_iter, i, self.model.get_current_visuals())
         self.model.setup_train_mode(True)
         results = {name: m.accumulate() for name, m in self.metrics.items()}
         record = {"iter": self.current_iter, "event": "validate", "metrics": results}
@@ -414,29 +384,8 @@ class Trainer:
                          self.current_iter)
         if results:
             self.logger.info(f"validation at iter {self.current_iter}: {results}")
-            self._plot_metrics()
+            self.pictures.metrics_curve()
         return results
-
-    def _plot_metrics(self):
-        records = [dict(iter=r["iter"], **flatten_metrics(r["metrics"]))
-                   for r in read_jsonl(os.path.join(self.run_dir, "log.jsonl"))
-                   if r.get("event") == "validate"]
-        keys = sorted({k for r in records for k in r if k != "iter"})
-        plot_curves(records, os.path.join(self.run_dir, "metrics.png"), keys=keys,
-                    title="validation metrics")
-
-
-def flatten_metrics(results):
-    """{'kid': {'mean': m, 'std': s}, 'psnr': p} -> {'kid/mean': m, 'kid/std': s,
-    'psnr': p}: the numbers a plot or VisualDL can draw."""
-    flat = {}
-    for name, value in results.items():
-        if isinstance(value, dict):
-            flat.update({f"{name}/{k}": v for k, v in value.items()
-                         if isinstance(v, (int, float)) and not isinstance(v, bool)})
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            flat[name] = value
-    return flat
 
 
 def _batch_size(batch):
