@@ -235,6 +235,8 @@ def write_image(path, image, quality=95):
     try:
         with os.fdopen(fd, "wb") as f:
             options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+            if fmt == "PNG":  # level 1: ~10x faster than PIL's default 6, still lossless
+                options["compress_level"] = 1
             pil.save(f, format=fmt, **options)
         os.replace(tmp, path)
     except BaseException:
