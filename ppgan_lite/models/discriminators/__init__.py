@@ -1,2 +1,3 @@
 from . import dcdiscriminator  # noqa: F401
 from . import ugatit_discriminator  # noqa: F401
+from . import conditional  # noqa: F401
