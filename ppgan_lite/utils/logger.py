@@ -9,17 +9,35 @@ import time
 _FMT = "[%(asctime)s] ppgan_lite %(levelname)s: %(message)s"
 
 
+class _CurrentStdout(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is now (test runners and tqdm swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def get_logger(name="ppgan_lite", output_dir=None):
+    """The console logger; with ``output_dir`` its lines also go to that run's
+    ``train.log`` (one run file at a time: a new run replaces the previous one's)."""
     logger = logging.getLogger(name)
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _CurrentStdout()
         handler.setFormatter(logging.Formatter(_FMT, "%H:%M:%S"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
     if output_dir:
         path = os.path.abspath(os.path.join(output_dir, "train.log"))
-        if not any(getattr(h, "baseFilename", None) == path for h in logger.handlers):
+        for h in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:
+            if h.baseFilename != path:
+                logger.removeHandler(h)
+                h.close()
+        if not any(isinstance(h, logging.FileHandler) for h in logger.handlers):
             os.makedirs(output_dir, exist_ok=True)
             fh = logging.FileHandler(path)
             fh.setFormatter(logging.Formatter(_FMT, "%Y-%m-%d %H:%M:%S"))
