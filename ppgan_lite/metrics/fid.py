@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from ..utils.checkpoint import atomic_write_bytes
+from ..utils.fileio import atomic_write
 from ..utils.errors import ConfigError, DataError
 from ..utils.registry import METRICS
 from .base import Metric, check_positive_int, to_numpy, to_rgb
@@ -210,7 +210,7 @@ class FeatureDistributionMetric(Metric):
                  "extractor": np.array(self.extractor_name),
                  "num_images": np.array(len(features))}
         if self.real_stats_path:
-            atomic_write_bytes(self.real_stats_path, lambda f: np.savez(f, **stats))
+            atomic_write(self.real_stats_path, lambda f: np.savez(f, **stats))
             self.real_stats = stats
         self._pass_real_stats = stats
         return stats

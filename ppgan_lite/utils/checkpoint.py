@@ -17,11 +17,11 @@ import os
 import pickle
 import random
 import re
-import tempfile
 
 import numpy as np
 
 from .errors import WeightsNotFoundError
+from .fileio import atomic_write
 
 META_KEY = "__meta__.json"
 SEP = "/"
@@ -68,32 +68,13 @@ def _json_default(obj):
     raise TypeError(f"cannot store {type(obj).__name__} in a checkpoint")
 
 
-# ------------------------------------------------------------------ atomic I/O
-def atomic_write_bytes(path, write_fn):
-    """Call ``write_fn(fileobj)`` on a temp file next to ``path``, fsync, rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write_fn(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
-
-
 def save_state(path, state):
     """Write a nested dict of tensors/arrays/JSON values atomically."""
     arrays, meta = {}, {}
     _flatten(state, "", arrays, meta)
     meta_bytes = json.dumps(meta, default=_json_default).encode("utf-8")
     arrays[META_KEY] = np.frombuffer(meta_bytes, dtype=np.uint8)
-    return atomic_write_bytes(path, lambda f: np.savez(f, **arrays))
+    return atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load_state(path):

@@ -20,7 +20,7 @@ import tempfile
 
 import numpy as np
 
-from .checkpoint import atomic_write_bytes
+from .fileio import atomic_write
 from .errors import ConfigError, PPGanLiteError, WeightsNotFoundError
 
 PROGRAM_PREFIX = "model"
@@ -228,13 +228,8 @@ def write_meta(directory, meta):
 
 
 def write_file_atomically(path, data):
-    """``data`` to ``path`` via a temp file and a rename, readable as a normal new file
-    would be (the temp file is private, 0600, which a deployed model should not keep)."""
-    atomic_write_bytes(path, lambda f: f.write(data))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-    return path
+    """``data`` to ``path`` via a temp file and a rename (``utils.fileio``)."""
+    return atomic_write(path, lambda f: f.write(data))
 
 
 def make_meta(model_name, net_name, layer, kind, input_name, chw, out_shape, weights_path):

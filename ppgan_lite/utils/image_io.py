@@ -11,13 +11,13 @@ Every image comes back as an ``H x W x C`` uint8 array, RGB order for 3 channels
 """
 import io
 import os
-import tempfile
 import threading
 import warnings
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
+from .fileio import atomic_write
 from .errors import DataError, ImageReadError
 
 # 64 megapixels (8000x8000) decode to ~192 MB of RGB: larger is more likely a
@@ -229,20 +229,10 @@ def write_image(path, image, quality=95):
     pil = Image.fromarray(array)
     if fmt == "JPEG" and pil.mode == "RGBA":
         pil = Image.fromarray(_to_channels(array, 3))
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
-    try:
-        with os.fdopen(fd, "wb") as f:
-            options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
-            if fmt == "PNG":  # level 1: ~10x faster than PIL's default 6, still lossless
-                options["compress_level"] = 1
-            pil.save(f, format=fmt, **options)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    if fmt == "PNG":  # level 1: ~10x faster than PIL's default 6, still lossless
+        options["compress_level"] = 1
+    atomic_write(path, lambda f: pil.save(f, format=fmt, **options))
     return path
 
 

@@ -91,3 +91,16 @@ def test_pdparams_load_and_pickled_code_is_refused(tmp_path):
         pickle.dump({"w": Evil()}, f)
     with pytest.raises(WeightsNotFoundError, match="refusing"):
         ckpt.load_weights(str(tmp_path / "evil.pdparams"))
+
+
+def test_atomic_files_get_normal_permissions(tmp_path):
+    from ppgan_lite.utils.image_io import write_image
+
+    mask = os.umask(0o022)
+    try:
+        ckpt.save_state(str(tmp_path / "c.npz"), {"w": np.ones(2)})
+        write_image(str(tmp_path / "i.png"), np.zeros((4, 4, 3), np.uint8))
+    finally:
+        os.umask(mask)
+    for name in ("c.npz", "i.png"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
