@@ -76,9 +76,7 @@ def load_model(weights, config_path):
         nets = {"netG": nets[""]}
     if "netG" not in nets:
         raise ConfigError(f"'{weights}' has no 'netG' weights (it has {', '.join(nets)})")
-    import paddle
-
-    model.nets["netG"].set_state_dict({k: paddle.to_tensor(v) for k, v in nets["netG"].items()})
+    ckpt.place_weights(model.nets["netG"], nets["netG"], weights, "netG")
     model.nets["netG"].eval()
     model.class_names = classes
     return model

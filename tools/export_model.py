@@ -60,7 +60,8 @@ def load_generator_net(config_file, weights, net_name=None, overrides=None):
     from ppgan_lite.utils.checkpoint import load_weights
     from ppgan_lite.utils.config import load_config
     from ppgan_lite.utils.errors import ConfigError, WeightsNotFoundError
-    from ppgan_lite.utils.export import pick_generator, place_weights
+    from ppgan_lite.utils.checkpoint import place_weights
+    from ppgan_lite.utils.export import pick_generator
     from ppgan_lite.utils.registry import MODELS, build
 
     nets = load_weights(weights)  # first: a missing file should not wait for a model build

@@ -127,9 +127,9 @@ def read_net_weights(path, net_name):
 
 def build_generator(config, params, source, net_name):
     """The registered generator ``config`` describes, with ``params`` loaded, in eval
-    mode; weights that do not fit are one line (``utils.export.place_weights``)."""
+    mode; weights that do not fit are one line (``utils.checkpoint.place_weights``)."""
     from ..models import generators  # noqa: F401  (registers the generators)
-    from ..utils.export import place_weights
+    from ..utils.checkpoint import place_weights
     from ..utils.registry import GENERATORS, build
 
     net = build(config, GENERATORS, f"{net_name} generator config")

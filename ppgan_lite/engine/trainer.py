@@ -4,7 +4,6 @@ import os
 import signal
 import time
 
-import numpy as np
 import paddle
 from tqdm import tqdm
 
@@ -202,19 +201,7 @@ class Trainer:
             if name not in self.model.nets:
                 raise ConfigError(f"'{path}' has weights for net '{name}', which this "
                                   f"model lacks (it has {', '.join(self.model.nets)})")
-            net = self.model.nets[name]
-            expected = net.state_dict()
-            missing = [k for k in expected if k not in params]
-            wrong = [k for k in params if k in expected
-                     and tuple(expected[k].shape) != tuple(np.shape(params[k]))]
-            if missing or wrong:
-                detail = (f"missing {missing[:3]}" if missing else
-                          f"shape of {wrong[0]} is {np.shape(params[wrong[0]])}, the net "
-                          f"expects {tuple(expected[wrong[0]].shape)}")
-                raise ConfigError(f"weights in '{path}' do not fit net '{name}' ({detail}): "
-                                  f"was it trained with another config?")
-            net.set_state_dict({k: paddle.to_tensor(v) for k, v in params.items()
-                                if k in expected})
+            ckpt.place_weights(self.model.nets[name], params, path, name)
 
     # ------------------------------------------------------------ signals
     def _install_signal_handlers(self):

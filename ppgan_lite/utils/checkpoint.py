@@ -224,3 +224,20 @@ def _clean_params(tree):
         else:
             out[key] = np.asarray(value)
     return out
+
+
+def place_weights(net, params, source, net_name):
+    """Load ``params`` (name -> array) into ``net``; a missing key or a wrong shape is
+    one line naming both (a half-loaded generator makes noise without complaint)."""
+    own = net.state_dict()
+    missing = [k for k in own if k not in params]
+    reshaped = [k for k in own if k in params
+                and tuple(np.shape(params[k])) != tuple(own[k].shape)]
+    if missing or reshaped:
+        detail = (f"{len(missing)} missing, e.g. '{missing[0]}'" if missing else
+                  f"'{reshaped[0]}' is {list(np.shape(params[reshaped[0]]))}, the net "
+                  f"expects {list(own[reshaped[0]].shape)}")
+        raise WeightsNotFoundError(f"weights in '{source}' do not fit net '{net_name}' "
+                                   f"({detail}): pass the config they were trained with")
+    net.set_state_dict({k: np.asarray(params[k], dtype=np.asarray(own[k]).dtype)
+                        for k in own})

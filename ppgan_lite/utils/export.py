@@ -88,24 +88,6 @@ def sample_input(kind, chw, batch, seed=0):
     return rng.uniform(-1.0, 1.0, shape).astype("float32")
 
 
-# ------------------------------------------------------------------ weights
-def place_weights(net, params, source, net_name):
-    """Load ``params`` into ``net``; a missing key or a wrong shape is one line (a
-    half-loaded generator exports noise without complaint)."""
-    own = net.state_dict()
-    missing = [k for k in own if k not in params]
-    reshaped = [k for k in own if k in params
-                and tuple(np.shape(params[k])) != tuple(own[k].shape)]
-    if missing or reshaped:
-        detail = (f"{len(missing)} missing, e.g. '{missing[0]}'" if missing else
-                  f"'{reshaped[0]}' is {list(np.shape(params[reshaped[0]]))}, the net "
-                  f"expects {list(own[reshaped[0]].shape)}")
-        raise WeightsNotFoundError(f"weights in '{source}' do not fit net '{net_name}' "
-                                   f"({detail}): pass the config they were trained with")
-    net.set_state_dict({k: np.asarray(params[k], dtype=np.asarray(own[k]).dtype)
-                        for k in own})
-
-
 # ------------------------------------------------------------------ Paddle program
 def _image_output_layer(layer, first_of_tuple):
     """``layer`` wrapped so the exported program returns only the generated image: the
