@@ -8,3 +8,4 @@ from . import unpaired_dataset  # noqa: F401  (UnpairedDataset)
 from . import builtin  # noqa: F401  (LFWFacesDataset, MNISTDataset)
 from .builder import DataLoader, build_dataloader, build_dataset  # noqa: F401
 from . import tags_dataset  # noqa: F401  (TagsDataset)
+from . import digits  # noqa: F401  (DigitsDataset)
