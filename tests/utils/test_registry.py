@@ -74,3 +74,15 @@ def test_every_project_registry_is_populated():
                           (r.DATASETS, "SingleDataset"), (r.TRANSFORMS, "Resize"),
                           (r.PREPROCESS, "LoadImageFromFile")]:
         assert expected in reg, (reg.name, reg.keys())
+
+
+def test_import_is_fast_and_pulls_in_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = ("import sys, time; t = time.time(); import ppgan_lite, ppgan_lite.apps; "
+            "print(time.time() - t, [m for m in ('paddle', 'cv2', 'dlib', 'skimage', "
+            "'matplotlib', 'onnxruntime') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split(None, 1)
+    assert float(out[0]) < 0.5 and out[1].strip() == "[]"
