@@ -30,6 +30,12 @@ CASES = {
                     inputs={"A": (3, 64, 64)}),
     "dcgan32": dict(config="configs/dcgan_lfw.yaml", batch=64, overrides=[],
                     inputs={"A": (3, 32, 32)}),
+    # photo2cartoon as the headline recipe trains it (Face-ID loss included)
+    "p2c256": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1, overrides=[],
+                   inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
+    "p2c128": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
+                   overrides=["model.generator.img_size=128"],
+                   inputs={"A": (3, 128, 128), "B": (3, 128, 128)}),
 }
 
 
