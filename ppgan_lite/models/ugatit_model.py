@@ -134,6 +134,9 @@ class UGATITModel(BaseModel):
     def train_iter(self, optimizers=None):
         optimizers = optimizers or self.optimizers
         discriminators = [self.nets[n] for n in ("disGA", "disGB", "disLA", "disLB")]
+        # the last test_iter's heatmaps would be drawn beside this batch in visual_train
+        self.visual_items.pop("heatmap_A2B", None)
+        self.visual_items.pop("heatmap_B2A", None)
         self.forward()
 
         self.set_requires_grad(discriminators, True)
