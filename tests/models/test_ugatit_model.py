@@ -181,7 +181,12 @@ def test_rho_clipper_keeps_mixing_weights_in_unit_interval(demo_data):
                 param.set_value(paddle.full(param.shape, 1.7 if len(clipped) % 2 else -0.4))
                 clipped.append((name, key))
     assert len(clipped) >= 2 * (4 * 2 * 3 + 2)  # Soft-AdaLIN (rho, w_gamma, w_beta) + LIN
+    model.test_iter()
+    assert "heatmap_A2B" in model.get_current_visuals()
+    model.setup_train_mode(True)
     model.train_iter(model.optimizers)
+    # training visuals show this batch only, not the last test batch's heatmaps
+    assert not any(k.startswith("heatmap") for k in model.get_current_visuals())
     for name, key in clipped:
         value = dict(model.nets[name].named_parameters())[key].numpy()
         assert value.min() >= 0.0 and value.max() <= 1.0, (name, key)
