@@ -160,11 +160,12 @@ def cartoonize(rgb, colours=8, seed=0):
 
     # outlines of the smoothed image, without the specks a threshold leaves in texture
     grey = cv2.medianBlur(cv2.cvtColor(smooth, cv2.COLOR_RGB2GRAY), 3 if size < 192 else 5)
-    block = max(7, int(round(size / 14)) | 1)
+    block = max(7, int(round(size / 10)) | 1)
     edges = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
                                   cv2.THRESH_BINARY, block, 6) == 0
+    # strokes, not dots: a generator trained on speckled outlines paints speckles
     _, blobs, stats, _ = cv2.connectedComponentsWithStats(edges.astype(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= max(4, round(15 * size * size / 128 ** 2))
+    keep = stats[:, cv2.CC_STAT_AREA] >= max(4, round(60 * size * size / 128 ** 2))
     keep[0] = False  # the background component
     alpha = keep[blobs][..., None].astype(np.float32)
     line = np.asarray((40, 26, 22), np.float32)
