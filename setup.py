@@ -41,7 +41,8 @@ setup(
         "face-recognition-models",
     ],
     extras_require={
-        "test": ["pytest>=7"],
+        # the ONNX export and backend tests run in CI too
+        "test": ["pytest>=7", "onnxruntime", "paddle2onnx"],
         "onnx": ["onnxruntime", "paddle2onnx"],
         "visualdl": ["visualdl"],
     },
