@@ -4,6 +4,7 @@ Paddle's defaults, and print one JSON line per case.
 
     python tools/benchmark.py                       # every case, tuned vs defaults
     python tools/benchmark.py --cases dcgan64 --runs 5 --modes tuned
+    python tools/benchmark.py --report              # all cases -> docs/benchmarks.md
 
 Each (case, mode) runs in a fresh process, because thread and MKL settings only take
 effect before paddle is imported. An iteration is one full ``train_iter`` (every D and
@@ -36,7 +37,13 @@ CASES = {
     "p2c128": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
                    overrides=["model.generator.img_size=128"],
                    inputs={"A": (3, 128, 128), "B": (3, 128, 128)}),
+    # conditional DCGAN, one class per digit (GAN-CLS's three D terms)
+    "cgan32": dict(config="configs/cgan_digits.yaml", batch=64, overrides=[],
+                   inputs={"A": (1, 32, 32)}, labels=10),
+    # the photo2cartoon predictor on a 1024-px photo, end to end (not training)
+    "predictor": dict(kind="predictor", batch=1),
 }
+PREDICTOR_BACKENDS = ("onnxruntime", "paddle", "dynamic")
 
 
 def _worker(case_name, runs, warmup):
@@ -53,6 +60,8 @@ def _worker(case_name, runs, warmup):
 
     register_all()
     case = CASES[case_name]
+    if case.get("kind") == "predictor":
+        return _predictor_worker(runs, warmup)
     cfg = load_config(os.path.join(ROOT, case["config"]), case["overrides"])
     paddle.seed(0)
     model = build(cfg.model, MODELS, "model")
@@ -63,6 +72,12 @@ def _worker(case_name, runs, warmup):
                                  .astype("float32")) for k, shape in case["inputs"].items()}
     if case.get("labels"):
         batch["label"] = paddle.to_tensor(rng.integers(0, case["labels"], case["batch"]))
+    from ppgan_lite.utils.flops import count_macs, training_flops
+
+    with count_macs(model.nets.values()) as counter:  # one untimed iteration
+        model.setup_input(batch)
+        model.train_iter(model.optimizers)
+    flops = training_flops(counter["macs"])
     times = []
     for i in range(warmup + runs):
         t = time.perf_counter()
@@ -77,10 +92,81 @@ def _worker(case_name, runs, warmup):
         "case": case_name, "batch": case["batch"], "runs": runs,
         "median_s_per_iter": round(median, 4), "min_s": round(min(times), 4),
         "max_s": round(max(times), 4), "img_per_s": round(case["batch"] / median, 2),
+        "gflop_per_iter": round(flops / 1e9, 2), "gflop_per_s": round(flops / 1e9 / median, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "threads": os.environ.get("OMP_NUM_THREADS", "paddle default (1)"),
         "cpu": runtime.describe(),
     }
+
+
+def _predictor_worker(runs, warmup):
+    """Photo2CartoonPredictor on the astronaut upscaled to 1024 px, per backend: the
+    full-size P2C generator (light, ngf 32, 256 px) with random weights, which cost the
+    same as trained ones."""
+    import tempfile
+
+    import cv2
+    import numpy as np
+    import paddle
+    from skimage import data
+
+    from ppgan_lite.apps import Photo2CartoonPredictor
+    from ppgan_lite.utils.registry import GENERATORS, build
+
+    paddle.seed(0)
+    net = build({"name": "ResnetUGATITP2CGenerator"}, GENERATORS)
+    tmp = tempfile.mkdtemp(prefix="ppgan-lite-bench-")
+    weights = os.path.join(tmp, "photo2cartoon_genA2B_weight.pdparams")
+    paddle.save(net.state_dict(), weights)
+    photo = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
+    out = {"case": "predictor", "photo": "1024x1024", "runs": runs, "backends": {}}
+    for backend in PREDICTOR_BACKENDS:
+        os.environ["PPGAN_LITE_CACHE"] = os.path.join(tmp, "cache")
+        try:
+            predictor = Photo2CartoonPredictor(output_path=os.path.join(tmp, "out"),
+                                               weight_path=weights, backend=backend)
+        except Exception as exc:  # onnxruntime not installed, for one
+            out["backends"][backend] = {"error": str(exc).splitlines()[0]}
+            continue
+        totals, stages = [], []
+        for i in range(warmup + runs):
+            t = time.perf_counter()
+            predictor.run(photo)
+            if i >= warmup:
+                totals.append(time.perf_counter() - t)
+                stages.append(dict(predictor.timings))
+        out["backends"][backend] = {
+            "median_s": round(statistics.median(totals), 3),
+            "stages_s": {k: round(statistics.median(s[k] for s in stages), 4)
+                         for k in stages[0]}}
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["threads"] = os.environ.get("OMP_NUM_THREADS", "paddle default (1)")
+    return out
+
+
+def _matmul_worker(runs):
+    """GFLOP/s of a 2048^2 float32 matmul in paddle and in numpy: the roofline the
+    model figures are read against."""
+    import numpy as np
+
+    import ppgan_lite  # noqa: F401
+    from ppgan_lite.utils.runtime import import_paddle_quietly
+
+    paddle = import_paddle_quietly()
+    n = 2048
+    a = np.random.default_rng(0).standard_normal((n, n)).astype("float32")
+    out = {}
+    for name, fn, x in (("paddle", paddle.matmul, paddle.to_tensor(a)),
+                        ("numpy", np.matmul, a)):
+        fn(x, x)
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            r = fn(x, x)
+            float(r[0, 0])  # wait for the result
+            times.append(time.perf_counter() - t)
+        out[f"{name}_gflop_per_s"] = round(2 * n ** 3 / statistics.median(times) / 1e9, 1)
+    return out
 
 
 def run_case(case, mode, runs, warmup):
@@ -90,7 +176,7 @@ def run_case(case, mode, runs, warmup):
     if mode == "defaults":
         env["PPGAN_LITE_NO_CPU_TUNING"] = "1"
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", case, "--runs", str(runs),
-           "--warmup", str(warmup)]
+           "--warmup", str(warmup)]  # a fresh process: CPU settings apply at import
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode != 0 or not lines:
@@ -108,11 +194,19 @@ def main(argv=None):
                    help="tuned (ppgan_lite's CPU settings), defaults (Paddle's own)")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--report", nargs="?", const="docs/benchmarks.md", default=None,
+                   metavar="PATH", help="run every case and write a Markdown report "
+                                        "(default docs/benchmarks.md)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.worker == "matmul":
+        print(json.dumps(_matmul_worker(args.runs)))
+        return 0
     if args.worker:
         print(json.dumps(_worker(args.worker, args.runs, args.warmup)))
         return 0
+    if args.report:
+        return write_report(args.report, args.runs, args.warmup)
     unknown = [c for c in args.cases.split(",") if c not in CASES]
     if unknown:
         print(f"error: unknown case(s) {unknown}; choose from {', '.join(CASES)}",
@@ -129,6 +223,77 @@ def main(argv=None):
                     base["median_s_per_iter"] / tuned["median_s_per_iter"], 2)
             print(json.dumps(res), flush=True)
     return 0
+
+
+def write_report(path, runs, warmup):
+    """Every case under the tuned settings (DCGAN-64 also under Paddle's defaults), the
+    matmul roofline, as a Markdown table."""
+    import platform
+
+    from ppgan_lite.utils import runtime
+
+    roofline = {mode: run_case("matmul", mode, 5, 1) for mode in ("tuned", "defaults")}
+    rows = []
+    for case in CASES:
+        for mode in (("tuned", "defaults") if case == "dcgan64" else ("tuned",)):
+            res = run_case(case, mode, runs, warmup)
+            print(json.dumps(res), flush=True)
+            rows.append(res)
+    peak = roofline["tuned"].get("paddle_gflop_per_s")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `python tools/benchmark.py --report` on {time.strftime('%Y-%m-%d')}: "
+        f"{platform.processor() or platform.machine()}, {runtime.cpu_vendor()}, "
+        f"{runtime.usable_cores()} usable cores, Python {platform.python_version()}. "
+        f"Median of {runs} runs after {warmup} warm-up; every (case, settings) in a fresh "
+        "process. A training iteration is one full `train_iter` (all D and G steps) on a "
+        "synthetic batch; GFLOP counts conv/linear work on the shapes used (backward as "
+        "2x forward).",
+        "",
+        "## Roofline: 2048x2048 float32 matmul",
+        "",
+        "| settings | paddle GFLOP/s | numpy GFLOP/s |",
+        "| --- | --- | --- |",
+    ]
+    for mode, r in roofline.items():
+        lines.append(f"| {_settings_name(mode)} | {r.get('paddle_gflop_per_s', '-')} | "
+                     f"{r.get('numpy_gflop_per_s', '-')} |")
+    lines += ["", "## Training iterations", "",
+              "| case | settings | batch | s/iter | img/s | GFLOP/iter | GFLOP/s | "
+              "of matmul peak | peak RSS MB |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        if r["case"] == "predictor":
+            continue
+        if "error" in r:
+            lines.append(f"| {r['case']} | {_settings_name(r['mode'])} | error: "
+                         f"{' '.join(r['error'])} |||||||")
+            continue
+        share = f"{100 * r['gflop_per_s'] / peak:.0f}%" if peak else "-"
+        lines.append(f"| {r['case']} | {_settings_name(r['mode'])} | {r['batch']} | "
+                     f"{r['median_s_per_iter']} | {r['img_per_s']} | {r['gflop_per_iter']} | "
+                     f"{r['gflop_per_s']} | {share} | {r['peak_rss_mb']} |")
+    pred = next((r for r in rows if r["case"] == "predictor"), None)
+    if pred and "backends" in pred:
+        lines += ["", "## Photo2CartoonPredictor, 1024-px photo, end to end", "",
+                  "| backend | s/photo | stages (s) |", "| --- | --- | --- |"]
+        for backend, b in pred["backends"].items():
+            if "error" in b:
+                lines.append(f"| {backend} | - | {b['error']} |")
+            else:
+                stages = ", ".join(f"{k} {v}" for k, v in b["stages_s"].items())
+                lines.append(f"| {backend} | {b['median_s']} | {stages} |")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+    return 0
+
+
+def _settings_name(mode):
+    return ("ppgan_lite (threads = cores, MKL AVX2 path on AMD)" if mode == "tuned"
+            else "Paddle defaults (1 thread)")
 
 
 if __name__ == "__main__":
