@@ -40,7 +40,7 @@ class RunPictures:
         images = self.model.sample(self.grid_size, seed=self.seed, batch=fixed_batch)
         if images is not None:
             name = "final.png" if final else f"iter_{iteration:08d}.png"
-            save_grid(images, self.path("samples", name))
+            save_grid(images, self.path("samples", name), nrow=self.model.sample_nrow)
         visuals = self.model.get_current_visuals()
         if visuals and iteration > 0:
             side_by_side(visuals, self.path("visual_train", f"iter_{iteration:08d}.png"))

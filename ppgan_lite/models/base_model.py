@@ -25,6 +25,8 @@ class BaseModel:
         self.current_iter = 0
         # one paddle.amp.GradScaler per optimizer group under --amp (set by the trainer)
         self.scalers = {}
+        # columns of the sample grid (None: square); a conditional model puts a class a row
+        self.sample_nrow = None
 
     # -- the contract -------------------------------------------------------
     def setup_input(self, batch):

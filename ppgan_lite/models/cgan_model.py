@@ -107,5 +107,6 @@ class CGANModel(DCGANModel):
         return z, labels
 
     def sample(self, num, seed=0, batch=None):
-        per_class = max(1, min(8, num // self.num_classes))
-        return self.generate(*self.class_grid_inputs(per_class, seed))
+        """A row per class (``sample_nrow`` columns), the same noise down each column."""
+        self.sample_nrow = max(1, min(8, num // self.num_classes))
+        return self.generate(*self.class_grid_inputs(self.sample_nrow, seed))

@@ -1,7 +1,9 @@
-"""Conditional DCGAN discriminator: strided convs down to base x base features, the
-label vector broadcast over that map and concatenated, then a conv to one logit
-(the anime-faces tutorial's design: the label joins where the features are coarse)."""
-import paddle
+"""Conditional DCGAN discriminator with a projection head (Miyato & Koyama 2018):
+strided convs map the image to features phi(x) (summed over space), and the logit is
+``w . phi(x) + embed(y) . phi(x)``. The inner product makes "does this image fit
+this label" a first-class question; concatenating the label to a feature map only
+lets D add it, and on digits D then ignored the label. ``embed`` is a bias-free
+linear map, so multi-hot tag vectors project as the sum of their tags."""
 import paddle.nn as nn
 
 from ...utils.errors import ConfigError
@@ -19,8 +21,8 @@ class ConditionalDCDiscriminator(nn.Layer):
         if norm_type not in NORM_TYPES:
             raise ConfigError(f"ConditionalDCDiscriminator norm_type '{norm_type}' is "
                               f"unknown; use one of: {', '.join(NORM_TYPES)}")
-        base, stages = size_stages(img_size, "ConditionalDCDiscriminator")
-        self.num_classes, self.base = num_classes, base
+        _, stages = size_stages(img_size, "ConditionalDCDiscriminator")
+        self.num_classes = num_classes
 
         def width(level):
             return ndf * min(2 ** level, 8)
@@ -32,15 +34,10 @@ class ConditionalDCDiscriminator(nn.Layer):
                        make_norm(norm_type, width(level)), nn.LeakyReLU(0.2)]
         self.features = nn.Sequential(*layers)
         top = width(stages - 1)
-        self.joint = nn.Sequential(
-            nn.Conv2D(top + num_classes, top, 1), nn.LeakyReLU(0.2),
-            nn.Conv2D(top, 1, kernel_size=base, stride=1, padding=0))
+        self.linear = nn.Linear(top, 1)
+        self.embed = nn.Linear(num_classes, top, bias_attr=False)
 
     def forward(self, x, label_vec):
-        h = self.features(x)
-        y = label_vec.astype(h.dtype).reshape([h.shape[0], self.num_classes, 1, 1])
-        y = y.expand([h.shape[0], self.num_classes, h.shape[2], h.shape[3]])
-        # Paddle 3.3's double backward (WGAN-GP) of concat fails ("empty GradSlotMeta")
-        # when one input needs no gradient; asking for one costs a few bytes.
-        y.stop_gradient = False
-        return self.joint(paddle.concat([h, y], axis=1))
+        phi = self.features(x).sum(axis=[2, 3])                      # (N, top)
+        projection = (self.embed(label_vec.astype(phi.dtype)) * phi).sum(axis=1, keepdim=True)
+        return (self.linear(phi) + projection).reshape([-1, 1, 1, 1])
