@@ -24,7 +24,8 @@ from .transforms import Transforms, build_preprocess
 
 logger = logging.getLogger(__name__)
 
-DATA_HINT = "See data/README.md for how to get each data set."
+DATA_HINT = ("See data/README.md for how to get each data set; python tools/prepare_data.py "
+             "--demo builds an offline one for configs/ugatit_photo2cartoon_demo.yaml.")
 
 # Replacements tried for one sample before giving up: a data set where 16 random
 # picks in a row are unreadable is broken, not unlucky.
