@@ -7,92 +7,14 @@ from ppgan_lite.datasets.transforms import build_preprocess
 from ppgan_lite.utils.errors import ConfigError, DataError
 
 from datasets_testutils import make_images
+from paddlegan_configs import DCGAN_MNIST, UGATIT_PHOTO2CARTOON, with_data
 
-# PaddleGAN's configs/dcgan_mnist.yaml dataset section, verbatim (typo included)
-DCGAN_MNIST = """
-train:
-  name: SingleDataset
-  dataroot: {root}
-  batch_size: 4
-  preprocess:
-    - name: LoadImageFromFile
-      key: A
-    - name: Transfroms
-      input_keys: [A]
-      pipeline:
-        - name: Resize
-          size: [64, 64]
-          interpolation: 'bicubic' #cv2.INTER_CUBIC
-          keys: [image, image]
-        - name: Transpose
-          keys: [image, image]
-        - name: Normalize
-          mean: [127.5, 127.5, 127.5]
-          std: [127.5, 127.5, 127.5]
-          keys: [image, image]
-"""
 
-# PaddleGAN's configs/ugatit_photo2cartoon.yaml dataset section, verbatim
-PHOTO2CARTOON = """
-train:
-  name: UnpairedDataset
-  dataroot_a: {root}/trainA
-  dataroot_b: {root}/trainB
-  num_workers: 0
-  batch_size: 1
-  is_train: True
-  max_size: inf
-  preprocess:
-    - name: LoadImageFromFile
-      key: A
-    - name: LoadImageFromFile
-      key: B
-    - name: Transforms
-      input_keys: [A, B]
-      pipeline:
-        - name: Resize
-          size: [286, 286]
-          interpolation: 'bicubic' #cv2.INTER_CUBIC
-          keys: ['image', 'image']
-        - name: RandomCrop
-          size: [256, 256]
-          keys: ['image', 'image']
-        - name: RandomHorizontalFlip
-          prob: 0.5
-          keys: ['image', 'image']
-        - name: Transpose
-          keys: ['image', 'image']
-        - name: Normalize
-          mean: [127.5, 127.5, 127.5]
-          std: [127.5, 127.5, 127.5]
-          keys: ['image', 'image']
-test:
-  name: UnpairedDataset
-  dataroot_a: {root}/testA
-  dataroot_b: {root}/testB
-  num_workers: 0
-  batch_size: 1
-  max_size: inf
-  is_train: False
-  preprocess:
-    - name: LoadImageFromFile
-      key: A
-    - name: LoadImageFromFile
-      key: B
-    - name: Transforms
-      input_keys: [A, B]
-      pipeline:
-        - name: Resize
-          size: [256, 256]
-          interpolation: 'bicubic' #cv2.INTER_CUBIC
-          keys: ['image', 'image']
-        - name: Transpose
-          keys: ['image', 'image']
-        - name: Normalize
-          mean: [127.5, 127.5, 127.5]
-          std: [127.5, 127.5, 127.5]
-          keys: ['image', 'image']
-"""
+
+def paddlegan_dataset(text, root):
+    """The dataset section of a PaddleGAN config file, its data folder at ``root``."""
+    return yaml.safe_load(with_data(text, root))["dataset"]
+
 
 
 def _digit_like_pngs(folder, count):
@@ -102,8 +24,9 @@ def _digit_like_pngs(folder, count):
 
 
 def test_dcgan_mnist_config_with_transfroms_typo(tmp_path):
-    _digit_like_pngs(tmp_path / "mnist", 5)
-    cfg = yaml.safe_load(DCGAN_MNIST.format(root=tmp_path / "mnist"))["train"]
+    _digit_like_pngs(tmp_path / "mnist" / "train", 5)
+    cfg = paddlegan_dataset(DCGAN_MNIST, tmp_path / "mnist")["train"]
+    cfg["batch_size"] = 4
     loader = build_dataloader(cfg, is_train=True)
     assert len(loader) == 1  # 5 samples, batch 4, drop_last when training
     batch = next(iter(loader))
@@ -116,8 +39,9 @@ def test_dcgan_mnist_config_with_transfroms_typo(tmp_path):
 
 
 def test_dcgan_mnist_config_gray_with_flag_zero(tmp_path):
-    _digit_like_pngs(tmp_path / "mnist", 4)
-    cfg = yaml.safe_load(DCGAN_MNIST.format(root=tmp_path / "mnist"))["train"]
+    _digit_like_pngs(tmp_path / "mnist" / "train", 4)
+    cfg = paddlegan_dataset(DCGAN_MNIST, tmp_path / "mnist")["train"]
+    cfg["batch_size"] = 4
     cfg["preprocess"][0]["flag"] = 0  # cv2's IMREAD_GRAYSCALE
     batch = next(iter(build_dataloader(cfg, is_train=True)))
     # one channel; Normalize's 3-value mean/std fall back to their first value
@@ -129,7 +53,7 @@ def test_photo2cartoon_unpaired_config(tmp_path):
     for split, n_a, n_b in (("train", 3, 2), ("test", 2, 2)):
         make_images(tmp_path / f"{split}A", n_a, size=(120, 100), seed=1)
         make_images(tmp_path / f"{split}B", n_b, size=(90, 110), ext="jpg", seed=2)
-    cfg = yaml.safe_load(PHOTO2CARTOON.format(root=tmp_path))
+    cfg = paddlegan_dataset(UGATIT_PHOTO2CARTOON, tmp_path)
     train = build_dataloader(cfg["train"], is_train=True)
     assert len(train) == 3  # max(len A, len B)
     batch = next(iter(train))

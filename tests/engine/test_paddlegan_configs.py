@@ -6,98 +6,9 @@ import numpy as np
 
 from ppgan_lite.engine.cli import main
 from ppgan_lite.utils.logger import read_jsonl
+from paddlegan_configs import DCGAN_MNIST, with_data
 
-# PaddleGAN's configs/dcgan_mnist.yaml as published (its 'Transfroms' typo included).
-PADDLEGAN_DCGAN_MNIST = """\
-epochs: 200
-output_dir: output_dir
 
-model:
-  name: DCGANModel
-  generator:
-    name: DCGenerator
-    norm_type: batch
-    input_nz: 100
-    input_nc: 1
-    output_nc: 1
-    ngf: 64
-  discriminator:
-    name: DCDiscriminator
-    norm_type: batch
-    ndf: 64
-    input_nc: 1
-  gan_criterion:
-    name: GANLoss
-    gan_mode: vanilla
-
-dataset:
-  train:
-    name: SingleDataset
-    dataroot: data/mnist/train
-    batch_size: 128
-    preprocess:
-      - name: LoadImageFromFile
-        key: A
-      - name: Transfroms
-        input_keys: [A]
-        pipeline:
-          - name: Resize
-            size: [64, 64]
-            interpolation: 'bicubic' #cv2.INTER_CUBIC
-            keys: [image, image]
-          - name: Transpose
-            keys: [image, image]
-          - name: Normalize
-            mean: [127.5, 127.5, 127.5]
-            std: [127.5, 127.5, 127.5]
-            keys: [image, image]
-  test:
-    name: SingleDataset
-    dataroot: data/mnist/test
-    preprocess:
-      - name: LoadImageFromFile
-        key: A
-      - name: Transforms
-        input_keys: [A]
-        pipeline:
-          - name: Resize
-            size: [64, 64]
-            interpolation: 'bicubic' #cv2.INTER_CUBIC
-            keys: [image, image]
-          - name: Transpose
-            keys: [image, image]
-          - name: Normalize
-            mean: [127.5, 127.5, 127.5]
-            std: [127.5, 127.5, 127.5]
-            keys: [image, image]
-
-lr_scheduler:
-  name: LinearDecay
-  learning_rate: 0.0002
-  start_epoch: 100
-  decay_epochs: 100
-  # will get from real dataset
-  iters_per_epoch: 1
-
-optimizer:
-  optimizer_G:
-    name: Adam
-    net_names:
-      - netG
-    beta1: 0.5
-  optimizer_D:
-    name: Adam
-    net_names:
-      - netD
-    beta1: 0.5
-
-log_config:
-  interval: 100
-  visiual_interval: 500
-
-snapshot_config:
-  interval: 5
-"""
 
 
 def write_digits(folder, count):
@@ -113,7 +24,7 @@ def write_digits(folder, count):
 def test_paddlegan_dcgan_mnist_yaml_trains_with_only_data_paths_changed(tmp_path):
     write_digits(str(tmp_path / "mnist" / "train"), 128)
     write_digits(str(tmp_path / "mnist" / "test"), 4)
-    text = PADDLEGAN_DCGAN_MNIST.replace("data/mnist", str(tmp_path / "mnist"))
+    text = with_data(DCGAN_MNIST, tmp_path / "mnist")
     assert text.count(str(tmp_path)) == 2  # the data paths are the only change
     cfg = tmp_path / "dcgan_mnist.yaml"
     cfg.write_text(text)

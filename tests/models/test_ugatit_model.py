@@ -17,6 +17,7 @@ from ppgan_lite.utils.config import load_config, validate_config
 from ppgan_lite.utils.image_io import read_image
 from ppgan_lite.utils.logger import read_jsonl
 from ppgan_lite.utils.registry import MODELS, build
+from paddlegan_configs import UGATIT_PHOTO2CARTOON, with_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = os.path.join(ROOT, "configs")
@@ -207,141 +208,12 @@ def test_d_step_leaves_generator_gradients_alone(demo_data):
     assert dis_grads and max(float(paddle.abs(g).max()) for g in dis_grads) > 0.0
 
 
-# PaddleGAN's configs/ugatit_photo2cartoon.yaml as published, only the data paths
-# changed: it must load and train unchanged.
-PADDLEGAN_P2C_YAML = """\
-epochs: 300
-output_dir: output_dir
 
-model:
-  name: UGATITModel
-  generator:
-    name: ResnetUGATITP2CGenerator
-    input_nc: 3
-    output_nc: 3
-    ngf: 32
-    n_blocks: 4
-    img_size: 256
-    light: True
-  discriminator_g:
-    name: UGATITDiscriminator
-    input_nc: 3
-    ndf: 32
-    n_layers: 7
-  discriminator_l:
-    name: UGATITDiscriminator
-    input_nc: 3
-    ndf: 32
-    n_layers: 5
-  l1_criterion:
-    name: L1Loss
-  mse_criterion:
-    name: MSELoss
-  bce_criterion:
-    name: BCEWithLogitsLoss
-  adv_weight: 1.0
-  cycle_weight: 50.0
-  identity_weight: 10.0
-  cam_weight: 1000.0
-
-dataset:
-  train:
-    name: UnpairedDataset
-    dataroot_a: {data}/trainA
-    dataroot_b: {data}/trainB
-    num_workers: 0
-    batch_size: 1
-    is_train: True
-    max_size: inf
-    preprocess:
-      - name: LoadImageFromFile
-        key: A
-      - name: LoadImageFromFile
-        key: B
-      - name: Transforms
-        input_keys: [A, B]
-        pipeline:
-          - name: Resize
-            size: [286, 286]
-            interpolation: 'bicubic' #cv2.INTER_CUBIC
-            keys: ['image', 'image']
-          - name: RandomCrop
-            size: [256, 256]
-            keys: ['image', 'image']
-          - name: RandomHorizontalFlip
-            prob: 0.5
-            keys: ['image', 'image']
-          - name: Transpose
-            keys: ['image', 'image']
-          - name: Normalize
-            mean: [127.5, 127.5, 127.5]
-            std: [127.5, 127.5, 127.5]
-            keys: ['image', 'image']
-  test:
-    name: UnpairedDataset
-    dataroot_a: {data}/testA
-    dataroot_b: {data}/testB
-    num_workers: 0
-    batch_size: 1
-    max_size: inf
-    is_train: False
-    preprocess:
-      - name: LoadImageFromFile
-        key: A
-      - name: LoadImageFromFile
-        key: B
-      - name: Transforms
-        input_keys: [A, B]
-        pipeline:
-          - name: Resize
-            size: [256, 256]
-            interpolation: 'bicubic' #cv2.INTER_CUBIC
-            keys: ['image', 'image']
-          - name: Transpose
-            keys: ['image', 'image']
-          - name: Normalize
-            mean: [127.5, 127.5, 127.5]
-            std: [127.5, 127.5, 127.5]
-            keys: ['image', 'image']
-
-lr_scheduler:
-  name: LinearDecay
-  learning_rate: 0.0001
-  start_epoch: 150
-  decay_epochs: 150
-  # will get from real dataset
-  iters_per_epoch: 1
-
-optimizer:
-  optimG:
-    name: Adam
-    net_names:
-      - genA2B
-      - genB2A
-    weight_decay: 0.0001
-    beta1: 0.5
-  optimD:
-    name: Adam
-    net_names:
-      - disGA
-      - disGB
-      - disLA
-      - disLB
-    weight_decay: 0.0001
-    beta1: 0.5
-
-log_config:
-  interval: 10
-  visiual_interval: 500
-
-snapshot_config:
-  interval: 30
-"""
 
 
 def test_paddlegan_yaml_trains_unchanged(demo_data, tmp_path):
     config = tmp_path / "ugatit_photo2cartoon.yaml"
-    config.write_text(PADDLEGAN_P2C_YAML.replace("{data}", demo_data))
+    config.write_text(with_data(UGATIT_PHOTO2CARTOON, demo_data))
     run = tmp_path / "run"
     code = main(["-c", str(config), "--output-dir", str(run), "-o", "total_iters=1",
                  "log_config.interval=1", "model.generator.ngf=8",
@@ -361,7 +233,7 @@ def test_paddlegan_yaml_trains_unchanged(demo_data, tmp_path):
 def test_our_recipes_match_paddlegan(tmp_path):
     """The shipped configs state PaddleGAN's settings (plus the Face-ID term)."""
     p2c = validate_config(load_config(os.path.join(CONFIGS, "ugatit_photo2cartoon.yaml")))
-    paddlegan = load_config(_write(tmp_path, PADDLEGAN_P2C_YAML.replace("{data}", "d")))
+    paddlegan = load_config(_write(tmp_path, with_data(UGATIT_PHOTO2CARTOON, "d")))
     for section in ("model", "lr_scheduler", "optimizer", "log_config", "snapshot_config"):
         ours, theirs = dict(p2c[section]), dict(paddlegan[section])
         if section == "model":
