@@ -171,6 +171,12 @@ def _matmul_worker(runs):
 
 def run_case(case, mode, runs, warmup):
     env = dict(os.environ)
+    from ppgan_lite.utils import runtime
+
+    # what ppgan_lite set in *this* process is not the user's: let the child choose again
+    for key, (_, why) in runtime.configure().items():
+        if why != "set by user":
+            env.pop(key, None)
     for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE"):
         env.pop(key, None) if mode == "defaults" else None
     if mode == "defaults":
