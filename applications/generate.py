@@ -110,18 +110,13 @@ def parse_labels(model, labels_arg, tags_arg, num):
 
 def main(argv=None):
     import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
-    from ppgan_lite.utils.errors import PPGanLiteError
+    from ppgan_lite.utils.errors import run_cli
 
     from ppgan_lite.utils.runtime import import_paddle_quietly
 
     args = parse_args(argv)
     import_paddle_quietly()
-    try:
-        run(args)
-    except PPGanLiteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_cli(run, args)
 
 
 def run(args):

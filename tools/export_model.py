@@ -136,18 +136,16 @@ def export(args):
 
 
 def main(argv=None):
-    from ppgan_lite.utils.errors import PPGanLiteError
+    from ppgan_lite.utils.errors import run_cli
     from ppgan_lite.utils.runtime import import_paddle_quietly
 
     args = parse_args(argv)
     import_paddle_quietly()
-    try:
-        for line in export(args):
-            print(line)
-    except PPGanLiteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    def work():
+        for line in export(args):  # progress lines as each step finishes
+            print(line, flush=True)
+
+    return run_cli(work)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import ppgan_lite  # noqa: E402,F401  (CPU settings before paddle loads)
-from ppgan_lite.utils.errors import DataError, PPGanLiteError  # noqa: E402
+from ppgan_lite.utils.errors import DataError, run_cli  # noqa: E402
 from ppgan_lite.utils.image_io import write_image  # noqa: E402
 
 DEFAULT_OUT = os.path.join("data", "photo2cartoon_demo")
@@ -264,12 +264,10 @@ def main(argv=None):
         print("error: nothing to do: pass --demo to build the offline photo2cartoon demo "
               "set; the public data sets are described in data/README.md", file=sys.stderr)
         return 2
-    try:
-        build_demo(args.out, size=args.size, seed=args.seed)
-    except PPGanLiteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    def work():
+        build_demo(args.out, size=args.size, seed=args.seed)  # prints its own summary
+
+    return run_cli(work)
 
 
 if __name__ == "__main__":

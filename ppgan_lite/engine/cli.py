@@ -2,7 +2,6 @@
 import argparse
 import json
 import os
-import sys
 import time
 
 
@@ -45,34 +44,33 @@ def choose_run_dir(cfg, args):
 
 def main(argv=None):
     import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
-    from ..utils.config import load_config, validate_config
+    from ..utils.errors import run_cli
     from ..utils.runtime import import_paddle_quietly
-    from ..utils.errors import PPGanLiteError
 
     args = parse_args(argv)
     import_paddle_quietly()
-    try:
-        register_all()
-        cfg = load_config(args.config_file, args.opt)
-        if args.amp:
-            cfg["amp"], cfg["amp_level"] = True, args.amp_level
-        validate_config(cfg, require_train_data=not args.evaluate_only)
-        from .trainer import Trainer
+    return run_cli(run, args)
 
-        run_dir = choose_run_dir(cfg, args)
-        trainer = Trainer(cfg, run_dir, resume=args.resume, load=args.load, seed=args.seed,
-                          amp=bool(cfg.get("amp")), evaluate_only=args.evaluate_only)
-        if args.evaluate_only:
-            results = trainer.validate()
-            summary = {"config": args.config_file, "weights": args.load or args.resume,
-                       "metrics": results}
-            with open(os.path.join(run_dir, "evaluation.json"), "w") as f:
-                json.dump(summary, f, indent=2)
-            print(json.dumps(summary))
-        else:
-            trainer.train()
-            print(f"outputs in {run_dir}")
-    except PPGanLiteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+
+def run(args):
+    from ..utils.config import load_config, validate_config
+    from .trainer import Trainer
+
+    register_all()
+    cfg = load_config(args.config_file, args.opt)
+    if args.amp:
+        cfg["amp"], cfg["amp_level"] = True, args.amp_level
+    validate_config(cfg, require_train_data=not args.evaluate_only)
+    run_dir = choose_run_dir(cfg, args)
+    trainer = Trainer(cfg, run_dir, resume=args.resume, load=args.load, seed=args.seed,
+                      amp=bool(cfg.get("amp")), evaluate_only=args.evaluate_only)
+    if args.evaluate_only:
+        results = trainer.validate()
+        summary = {"config": args.config_file, "weights": args.load or args.resume,
+                   "metrics": results}
+        with open(os.path.join(run_dir, "evaluation.json"), "w") as f:
+            json.dump(summary, f, indent=2)
+        print(json.dumps(summary))
+    else:
+        trainer.train()
+        print(f"outputs in {run_dir}")

@@ -31,3 +31,17 @@ class WeightsNotFoundError(PPGanLiteError):
 
 class TrainingDivergedError(PPGanLiteError):
     """A loss became NaN or Inf."""
+
+
+def run_cli(work, *args, **kwargs):
+    """Run a command-line tool's ``work``: an error a user can fix is one line on
+    stderr and exit code 2, never a traceback. Returns the exit code (``work``'s
+    own, or 0)."""
+    import sys
+
+    try:
+        code = work(*args, **kwargs)
+    except PPGanLiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0 if code is None else code
