@@ -1,4 +1,3 @@
-import importlib.util
 import os
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import pytest
 from ppgan_lite.utils.image_io import read_image, write_image
 
 from apps_testutils import jpeg_bytes
+from scripts import load_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "applications", "tools", "photo2cartoon.py")
@@ -17,10 +17,7 @@ SCRIPT = os.path.join(ROOT, "applications", "tools", "photo2cartoon.py")
 
 @pytest.fixture(scope="module")
 def cli():
-    spec = importlib.util.spec_from_file_location("photo2cartoon_cli", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("applications/tools/photo2cartoon.py")
 
 
 def one_error_line(capsys):

@@ -1,12 +1,12 @@
 """Helpers of the export tests: tiny generators with trained-looking weights, their
 checkpoints and configs, and exporting them through tools/export_model.py."""
-import importlib.util
 import os
 
 import numpy as np
 import yaml
 
 import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
+from scripts import load_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -25,11 +25,7 @@ GENERATORS = {
 
 def load_export_tool():
     """tools/export_model.py as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        "export_model_tool", os.path.join(ROOT, "tools", "export_model.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/export_model.py")
 
 
 def write_config(directory, kind, **generator_changes):

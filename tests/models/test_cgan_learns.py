@@ -9,6 +9,7 @@ import pytest
 from ppgan_lite.engine.cli import register_all
 from ppgan_lite.engine.trainer import Trainer
 from ppgan_lite.utils.config import to_attr_dict, validate_config
+from scripts import load_script
 
 register_all()
 SIZE = 16
@@ -113,16 +114,11 @@ def test_label_errors_are_clear():
 
 
 def test_generate_cli_draws_requested_classes(tmp_path, capsys):
-    import importlib.util
-
     root = str(tmp_path / "data")
     make_classes(root, per_class=8)
     cfg = validate_config(config(root, "CGANModel", 2, {"num_classes": 3}, {"num_classes": 3}))
     weights = Trainer(cfg, str(tmp_path / "run"), seed=1).train()
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "applications", "generate.py")
-    spec = importlib.util.spec_from_file_location("generate_cli", path)
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = load_script("applications/generate.py")
     out = tmp_path / "out"
     assert gen.main(["--weights", weights, "--output_dir", str(out), "--labels", "2,0_red,1",
                      "--interp_points", "2", "--interp_steps", "2"]) == 0

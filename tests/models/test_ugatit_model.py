@@ -1,6 +1,5 @@
 """U-GAT-IT / Photo2Cartoon end to end: a few iterations on the demo set built at
 32 px, through the trainer, with and without the Face-ID loss."""
-import importlib.util
 import math
 import os
 import shutil
@@ -18,6 +17,7 @@ from ppgan_lite.utils.image_io import read_image
 from ppgan_lite.utils.logger import read_jsonl
 from ppgan_lite.utils.registry import MODELS, build
 from paddlegan_configs import UGATIT_PHOTO2CARTOON, with_data
+from scripts import load_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = os.path.join(ROOT, "configs")
@@ -33,11 +33,7 @@ FACEID_TERMS = ["G_faceid_A", "G_faceid_B"]
 
 
 def _load_prepare_data():
-    spec = importlib.util.spec_from_file_location(
-        "prepare_data", os.path.join(ROOT, "tools", "prepare_data.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/prepare_data.py")
 
 
 @pytest.fixture(scope="module")

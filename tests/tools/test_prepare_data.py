@@ -1,5 +1,4 @@
 """tools/prepare_data.py --demo: the offline photo2cartoon set."""
-import importlib.util
 import json
 import os
 import subprocess
@@ -11,6 +10,7 @@ import pytest
 import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
 from ppgan_lite.utils.errors import DataError
 from ppgan_lite.utils.image_io import list_images, read_image
+from scripts import load_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "tools", "prepare_data.py")
@@ -18,10 +18,7 @@ SIZE = 32
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location("prepare_data", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/prepare_data.py")
 
 
 prepare_data = _load_tool()
