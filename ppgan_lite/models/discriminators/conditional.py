@@ -6,10 +6,9 @@ lets D add it, and on digits D then ignored the label. ``embed`` is a bias-free
 linear map, so multi-hot tag vectors project as the sum of their tags."""
 import paddle.nn as nn
 
-from ...utils.errors import ConfigError
 from ...utils.registry import DISCRIMINATORS
 from ..generators.conditional import size_stages
-from ..generators.dcgan import NORM_TYPES, make_norm
+from ..generators.dcgan import check_norm_type, make_norm
 
 
 @DISCRIMINATORS.register()
@@ -18,9 +17,7 @@ class ConditionalDCDiscriminator(nn.Layer):
 
     def __init__(self, input_nc, num_classes, ndf=64, img_size=64, norm_type="batch"):
         super().__init__()
-        if norm_type not in NORM_TYPES:
-            raise ConfigError(f"ConditionalDCDiscriminator norm_type '{norm_type}' is "
-                              f"unknown; use one of: {', '.join(NORM_TYPES)}")
+        check_norm_type(norm_type, "ConditionalDCDiscriminator")
         _, stages = size_stages(img_size, "ConditionalDCDiscriminator")
         self.num_classes = num_classes
 

@@ -12,9 +12,8 @@ its DCGAN recipe uses 'batch'.
 """
 import paddle.nn as nn
 
-from ...utils.errors import ConfigError
 from ...utils.registry import DISCRIMINATORS
-from ..generators.dcgan import NORM_TYPES, check_img_size, make_norm
+from ..generators.dcgan import check_img_size, check_norm_type, make_norm
 
 
 @DISCRIMINATORS.register()
@@ -26,10 +25,7 @@ class DCDiscriminator(nn.Layer):
 
     def __init__(self, input_nc, ndf=64, norm_type="instance", img_size=64):
         super().__init__()
-        if norm_type not in NORM_TYPES:
-            raise ConfigError(
-                f"DCDiscriminator norm_type '{norm_type}' is unknown; use one of: "
-                f"{', '.join(NORM_TYPES)}")
+        check_norm_type(norm_type, "DCDiscriminator")
         stages = check_img_size(img_size, "DCDiscriminator")
         middle_bias = None if norm_type == "batch" else False  # None: Paddle's default bias
 

@@ -9,7 +9,7 @@ import paddle.nn as nn
 
 from ...utils.errors import ConfigError
 from ...utils.registry import GENERATORS
-from .dcgan import NORM_TYPES, make_norm
+from .dcgan import check_norm_type, make_norm
 
 
 def size_stages(img_size, who):
@@ -31,9 +31,7 @@ class ConditionalDCGenerator(nn.Layer):
     def __init__(self, input_nz, num_classes, output_nc=3, ngf=64, img_size=64,
                  norm_type="batch"):
         super().__init__()
-        if norm_type not in NORM_TYPES:
-            raise ConfigError(f"ConditionalDCGenerator norm_type '{norm_type}' is unknown; "
-                              f"use one of: {', '.join(NORM_TYPES)}")
+        check_norm_type(norm_type, "ConditionalDCGenerator")
         base, stages = size_stages(img_size, "ConditionalDCGenerator")
         self.input_nz, self.num_classes = input_nz, num_classes
 

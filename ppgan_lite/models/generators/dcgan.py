@@ -44,6 +44,13 @@ def _frozen(value):
                             learning_rate=0.0, trainable=False)
 
 
+def check_norm_type(norm_type, who):
+    """A one-line ConfigError naming the net when ``norm_type`` is not one we build."""
+    if norm_type not in NORM_TYPES:
+        raise ConfigError(f"{who} norm_type '{norm_type}' is unknown; use one of: "
+                          f"{', '.join(NORM_TYPES)}")
+
+
 def check_img_size(img_size, who):
     """The number of 2x resampling convs between 4x4 and ``img_size``: 4 for 64, as
     PaddleGAN's ``n_downsampling``."""
@@ -65,10 +72,7 @@ class DCGenerator(nn.Layer):
     def __init__(self, input_nz, input_nc, output_nc, ngf=64, norm_type="batch",
                  padding_type="reflect", img_size=64):
         super().__init__()
-        if norm_type not in NORM_TYPES:
-            raise ConfigError(
-                f"DCGenerator norm_type '{norm_type}' is unknown; use one of: "
-                f"{', '.join(NORM_TYPES)}")
+        check_norm_type(norm_type, "DCGenerator")
         stages = check_img_size(img_size, "DCGenerator")
         self.input_nz = input_nz
 
