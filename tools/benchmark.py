@@ -106,7 +106,6 @@ def _predictor_worker(runs, warmup):
     import tempfile
 
     import cv2
-    import numpy as np
     import paddle
     from skimage import data
 

@@ -21,7 +21,6 @@ half-pixel centres (``align_corners=False, align_mode=0``), hard-swish as
 import os
 
 import numpy as np
-import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 

@@ -10,7 +10,7 @@ from collections import OrderedDict
 import paddle
 
 from ..utils.errors import ConfigError
-from ..utils.registry import OPTIMIZERS, build, check_arguments
+from ..utils.registry import OPTIMIZERS, build
 
 
 class BaseModel:

@@ -14,7 +14,7 @@ import yaml
 from .errors import ConfigError
 from .registry import (CRITERIONS, DATASETS, DISCRIMINATORS, GENERATORS, LR_SCHEDULERS,
                        METRICS, MODELS, OPTIMIZERS, PREPROCESS, TRANSFORMS,
-                       accepted_arguments, check_arguments)
+                       check_arguments)
 
 
 class AttrDict(dict):
