@@ -57,13 +57,12 @@ def load_model(weights, config_path):
     from ppgan_lite.utils.registry import MODELS, build
 
     register_all()
-    classes = []
-    if weights.endswith(".npz"):
-        classes = ckpt.load_state(weights).get("classes") or []
+    # a checkpoint is read once: its nets, its config and its class names
+    state = ckpt.load_state(weights) if weights.endswith(".npz") else None
     if config_path:
         cfg = load_config(config_path)
-    elif weights.endswith(".npz"):
-        cfg = to_attr_dict(ckpt.load_state(weights)["config"])
+    elif state is not None and state.get("config"):
+        cfg = to_attr_dict(state["config"])
     else:
         raise ConfigError(f"'{weights}' carries no config: pass the one it was trained "
                           f"with, e.g. --config configs/dcgan_lfw.yaml")
@@ -71,14 +70,14 @@ def load_model(weights, config_path):
     if not hasattr(model, "generate"):
         raise ConfigError(f"{cfg.model.name} does not generate from noise; for image "
                           f"translation use applications/tools/photo2cartoon.py")
-    nets = ckpt.load_weights(weights)
+    nets = (state.get("nets") or {}) if state is not None else ckpt.load_weights(weights)
     if set(nets) == {""}:
         nets = {"netG": nets[""]}
     if "netG" not in nets:
         raise ConfigError(f"'{weights}' has no 'netG' weights (it has {', '.join(nets)})")
     ckpt.place_weights(model.nets["netG"], nets["netG"], weights, "netG")
     model.nets["netG"].eval()
-    model.class_names = classes
+    model.class_names = list((state or {}).get("classes") or [])
     return model
 
 
