@@ -30,18 +30,14 @@ import threading
 import numpy as np
 
 from ..utils import export as ex
+# the cache is shared with faceutils (which must not import apps); re-exported here
+# for the predictors and callers that import it from this module
+from ..utils.cache import CACHE_ENV, cache_root  # noqa: F401
 from ..utils.errors import ConfigError, DataError, WeightsNotFoundError
 from ..utils.runtime import usable_cores
 
 BACKENDS = ("auto", "paddle", "onnxruntime", "dynamic")
-CACHE_ENV = "PPGAN_LITE_CACHE"
 logger = logging.getLogger("ppgan_lite.inference")
-
-
-def cache_root():
-    """``$PPGAN_LITE_CACHE`` or ``~/.cache/ppgan_lite`` (shared with the predictors)."""
-    return os.path.expanduser(os.environ.get(CACHE_ENV)
-                              or os.path.join("~", ".cache", "ppgan_lite"))
 
 
 def onnxruntime_available():
