@@ -9,7 +9,8 @@ One photo writes PaddleGAN's ``p2c_photo.png`` and ``p2c_cartoon.png``; a folder
 ``<name>_photo.png`` and ``<name>_cartoon.png`` per input (``<name>`` keeps the
 extension when two inputs share a stem) and goes on past unreadable or face-less files;
 a video writes ``<name>_cartoon.mp4``. The generator weights come from --weight_path or
-the cache ($PPGAN_LITE_CACHE or ~/.cache/ppgan_lite/photo2cartoon/).
+the cache ($PPGAN_LITE_CACHE or ~/.cache/ppgan_lite/photo2cartoon/); so do PaddleGAN's
+faceseg weights (--seg_weight_path, or faceseg_FCN-HRNetW18.pdparams in that folder).
 
 Exit codes: 0 done; 1 a folder where some files failed (listed); 2 bad input or
 options (one line, ``error: ...``).
@@ -45,7 +46,11 @@ def parse_args(argv=None):
                    help="genA2B weights: PaddleGAN .pdparams, ppgan_lite .ckpt.npz or an "
                         "exported model folder (default: the cache)")
     p.add_argument("--seg", default="auto", choices=SEG_CHOICES,
-                   help="person segmentation (default: auto = selfie)")
+                   help="person segmentation (default: auto = faceseg where its weights "
+                        "are found, else selfie)")
+    p.add_argument("--seg_weight_path", default=None,
+                   help="PaddleGAN's faceseg_FCN-HRNetW18.pdparams for --seg faceseg/auto "
+                        "(default: the cache's photo2cartoon/ folder)")
     p.add_argument("--output_size", type=int, default=256, help="output side in px (256)")
     p.add_argument("--all_faces", action="store_true",
                    help="cartoonize every face (files suffixed _0, _1, ...)")
@@ -77,7 +82,7 @@ def main(argv=None):
         predictor = Photo2CartoonPredictor(
             output_path=args.output_path, weight_path=args.weight_path,
             output_size=args.output_size, all_faces=args.all_faces, seg=args.seg,
-            backend=args.backend)
+            seg_weight_path=args.seg_weight_path, backend=args.backend)
         if args.input_dir:
             return run_folder(predictor, args)
         if args.video:

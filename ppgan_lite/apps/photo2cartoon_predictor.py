@@ -5,8 +5,9 @@ the person, put them on white, run genA2B at 256x256, composite the cartoon on w
 and write ``p2c_photo.png`` and ``p2c_cartoon.png``. What changes:
 
 * nothing is downloaded: the generator comes from ``weight_path`` or the user cache
-  (``base_predictor.find_weights``), the face models from installed wheels; a missing
-  file is a one-line WeightsNotFoundError that says where to put it;
+  (``base_predictor.find_weights``), the face models from installed wheels, PaddleGAN's
+  faceseg weights (optional: the selfie net ships) from ``seg_weight_path`` or the same
+  cache; a missing file is a one-line WeightsNotFoundError that says where to put it;
 * any input the shared reader takes (grayscale, RGBA, palette, 16-bit, EXIF-rotated,
   arrays, PIL images); no face, a too-small face or an unreadable file is a
   FaceNotFoundError / ImageReadError instead of PaddleGAN's assert;
@@ -27,6 +28,8 @@ import numpy as np
 
 from ..faceutils import align_crop, best_face, composite_on_white, detect_faces, segment
 from ..faceutils.detect import CONFIDENT_SCORE
+from ..faceutils.segmentation import (faceseg_weights_path, load_faceseg,
+                                      require_faceseg_weights)
 from ..utils.errors import ConfigError, DataError, FaceNotFoundError, ImageReadError
 from .base_predictor import (BasePredictor, build_generator, count_numbered, find_weights,
                              inference_generator, read_net_weights)
@@ -69,9 +72,13 @@ class Photo2CartoonPredictor(BasePredictor):
       None looks in ``cache_dir()/photo2cartoon/``.
     output_size: side of the written and returned images (the generator runs at its
       img_size; the photo is re-cropped at this size, the cartoon resized).
-    seg: 'auto' (selfie: PaddleGAN's faceseg is not in ppgan_lite yet), 'selfie',
-      'grabcut', 'none', 'faceseg' (a clear error for now) or a callable
-      ``f(rgb_crop, landmarks) -> HxW mask in [0, 1]``.
+    seg: 'auto' (faceseg where its weights are found, else selfie), 'selfie' (built
+      in), 'faceseg' (PaddleGAN's FCN-HRNetW18, needs its weights), 'grabcut', 'none'
+      or a callable ``f(rgb_crop, landmarks) -> HxW mask in [0, 1]``; the resolved
+      method is ``self.seg``.
+    seg_weight_path: PaddleGAN's ``faceseg_FCN-HRNetW18.pdparams`` for 'faceseg' and
+      'auto'; None looks in ``cache_dir()/photo2cartoon/``. faceseg's net loads here,
+      so a missing or wrong file is a WeightsNotFoundError now, not at the first photo.
     backend: inference backend for the generator ('auto', 'paddle', 'onnxruntime',
       'dynamic'), see ``apps.inference.load_generator``.
     generator_config: keys overriding the generator config (defaults: PaddleGAN's; a
@@ -81,7 +88,8 @@ class Photo2CartoonPredictor(BasePredictor):
 
     def __init__(self, output_path="output", weight_path=None, output_size=256,
                  all_faces=False, seg="auto", backend="auto", generator_config=None,
-                 min_face_size=40, max_pixels=MAX_PIXELS, profile=False):
+                 min_face_size=40, max_pixels=MAX_PIXELS, profile=False,
+                 seg_weight_path=None):
         super().__init__(output_path, profile)
         if isinstance(output_size, bool) or not isinstance(output_size, (int, np.integer)) \
                 or not 16 <= output_size <= 4096:
@@ -90,7 +98,7 @@ class Photo2CartoonPredictor(BasePredictor):
         self.all_faces = bool(all_faces)
         self.min_face_size = min_face_size
         self.max_pixels = max_pixels
-        self.seg = _check_seg(seg)
+        self.seg, self.seg_options = _resolve_seg(seg, seg_weight_path)
         self.generator, self.img_size = self._load_generator(weight_path, backend,
                                                              generator_config)
         self.results = []
@@ -153,7 +161,8 @@ class Photo2CartoonPredictor(BasePredictor):
             crop, info = align_crop(rgb, landmarks, size=size)
             inside = _inside_photo(info, size)
         with self.stage("segment"):
-            mask = segment(crop, info.landmarks, method=self.seg) * inside
+            mask = segment(crop, info.landmarks, method=self.seg, **self.seg_options)
+            mask = mask * inside
         with self.stage("generate"):
             on_white = composite_on_white(crop, mask).astype(np.float32)
             x = (on_white / 127.5 - 1.0).transpose(2, 0, 1)[None]
@@ -321,22 +330,28 @@ class FaceTracker:
 
 
 # ---------------------------------------------------------------- helpers
-def _check_seg(seg):
-    if callable(seg):
-        return seg
-    if seg not in SEG_METHODS:
+def _resolve_seg(seg, seg_weight_path):
+    """(method, its options for ``segment``). 'auto' is PaddleGAN's faceseg where its
+    weights are given or cached, else the built-in selfie net; faceseg's net is loaded
+    here (faceutils owns its messages)."""
+    if not callable(seg) and seg not in SEG_METHODS:
         import difflib
 
         close = difflib.get_close_matches(str(seg), SEG_METHODS, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise ConfigError(f"unknown seg {seg!r}.{hint} Use one of {', '.join(SEG_METHODS)} "
                           f"or a callable")
-    if seg == "faceseg":
-        # faceutils owns the message (and will own the model once it exists)
-        segment(np.full((16, 16, 3), 255, np.uint8), method="faceseg")
-    # 'auto' prefers PaddleGAN's faceseg when its weights exist; faceutils has no
-    # faceseg yet, so auto is the selfie net.
-    return "selfie" if seg == "auto" else seg
+    if seg_weight_path is not None and seg not in ("auto", "faceseg"):
+        raise ConfigError(f"seg_weight_path is for seg 'faceseg' (or 'auto'), not "
+                          f"{getattr(seg, '__name__', seg)!r}: drop it or use seg='faceseg'")
+    if seg == "auto":
+        found = seg_weight_path is not None or faceseg_weights_path() is not None
+        seg = "faceseg" if found else "selfie"
+    if seg != "faceseg":
+        return seg, {}
+    path = require_faceseg_weights(seg_weight_path)
+    load_faceseg(path)
+    return seg, {"weight_path": path}
 
 
 def _config_from_params(params):

@@ -1,24 +1,29 @@
 """Person masks for an aligned face crop, and compositing on white.
 
 PaddleGAN's photo2cartoon segments the crop with an FCN-HRNetW18 ("faceseg")
-whose weights are downloaded; ppgan_lite works offline and ships:
+whose weights it downloads; ppgan_lite works offline and offers:
 
 * ``selfie`` (default): MediaPipe's selfie-segmentation model rebuilt as a
   Paddle net (``selfie_net.py``, 106 k parameters, weights in ``weights/``).
   The general (256x256) and landscape (144x256) models are averaged and the
   probability is ramped, ``clip((p - 0.3) / 0.4, 0, 1)``, which firms up the
   uncertain band at hair and shoulders;
+* ``faceseg``: PaddleGAN's FCN-HRNetW18 (``faceseg_net.py``) with the user's copy
+  of ``faceseg_FCN-HRNetW18.pdparams`` (``weight_path``, else
+  ``<cache>/photo2cartoon/``; never downloaded);
 * ``grabcut``: weights-free, OpenCV's GrabCut seeded from the 68 landmarks;
 * ``none``: an all-ones mask;
 * a callable ``f(rgb_crop, landmarks) -> HxW mask in [0, 1]`` for anything else.
 """
 import difflib
 import functools
+import os
 
 import cv2
 import numpy as np
 
-from ..utils.errors import ConfigError, DataError
+from ..utils.cache import CACHE_ENV, cache_root
+from ..utils.errors import ConfigError, DataError, WeightsNotFoundError
 
 METHODS = ("selfie", "grabcut", "none", "faceseg")
 
@@ -28,7 +33,8 @@ def segment(rgb_crop, landmarks=None, method="selfie", **options):
 
     landmarks: 68 (x, y) points in crop coordinates (``AlignInfo.landmarks``);
       needed by 'grabcut', passed on to a callable.
-    options: keyword arguments of the method (``selfie_mask``, ``grabcut_mask``).
+    options: keyword arguments of the method (``selfie_mask``, ``faceseg_mask``,
+      ``grabcut_mask``).
     """
     rgb = _as_rgb(rgb_crop)
     if callable(method):
@@ -44,8 +50,7 @@ def segment(rgb_crop, landmarks=None, method="selfie", **options):
     if method == "none":
         return np.ones(rgb.shape[:2], np.float32)
     if method == "faceseg":
-        raise ConfigError("method 'faceseg' (PaddleGAN's FCN-HRNetW18) is not available in "
-                          "ppgan_lite yet: use 'selfie' or 'grabcut', or pass a callable")
+        return faceseg_mask(rgb, **options)
     close = difflib.get_close_matches(str(method), METHODS, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise ConfigError(f"unknown segmentation method {method!r}.{hint} "
@@ -84,8 +89,32 @@ def selfie_mask(rgb, models=("general", "landscape"), ramp=(0.3, 0.7)):
     return p.astype(np.float32)
 
 
-class SelfiePredictor:
-    """One SelfieSegNet variant: resize to its input, run, resize the mask back."""
+class NetPredictor:
+    """A segmentation net at its input size: resize the crop to it, scale to [0, 1],
+    run ``probability`` (NCHW tensor -> N1HW person probability), resize back.
+    Subclasses set ``net`` and ``input_size`` (height, width)."""
+
+    def interpolation(self, rgb):
+        height, width = self.input_size
+        shrink = rgb.shape[0] > height or rgb.shape[1] > width
+        return cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+
+    def probability(self, x):
+        raise NotImplementedError
+
+    def predict(self, rgb):
+        import paddle
+
+        height, width = self.input_size
+        x = cv2.resize(rgb, (width, height), interpolation=self.interpolation(rgb))
+        x = paddle.to_tensor(x.transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
+        with paddle.no_grad():
+            p = self.probability(x).numpy()[0, 0]
+        return cv2.resize(p, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+class SelfiePredictor(NetPredictor):
+    """One SelfieSegNet variant."""
 
     def __init__(self, variant):
         from .selfie_net import INPUT_SIZES, load_selfie_net
@@ -93,22 +122,89 @@ class SelfiePredictor:
         self.net = load_selfie_net(variant)
         self.input_size = INPUT_SIZES[variant]
 
-    def predict(self, rgb):
-        import paddle
-
-        height, width = self.input_size
-        shrink = rgb.shape[0] > height or rgb.shape[1] > width
-        x = cv2.resize(rgb, (width, height),
-                       interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-        x = paddle.to_tensor(x.transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
-        with paddle.no_grad():
-            p = self.net(x).numpy()[0, 0]
-        return cv2.resize(p, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+    def probability(self, x):
+        return self.net(x)
 
 
 @functools.lru_cache(maxsize=None)
 def _selfie_net(variant):
     return SelfiePredictor(variant)
+
+
+# -- faceseg -----------------------------------------------------------------
+def faceseg_mask(rgb, weight_path=None):
+    """Person probability of PaddleGAN's FCN-HRNetW18, soft: PaddleGAN takes the
+    argmax of the two classes (a hard 0/255 mask); this is the softmax probability
+    of the person class, resized back to the crop, in [0, 1] (``> 0.5`` at the net's
+    resolution is that argmax). Input as PaddleGAN's FaceSeg: RGB, 384x384 by
+    ``INTER_AREA``, in [0, 1].
+
+    weight_path: a ``faceseg_FCN-HRNetW18.pdparams``; None looks in
+      ``<cache>/photo2cartoon/`` (``$PPGAN_LITE_CACHE`` or ``~/.cache/ppgan_lite``).
+    """
+    p = load_faceseg(weight_path).predict(rgb)
+    return np.clip(p, 0.0, 1.0).astype(np.float32)
+
+
+def load_faceseg(weight_path=None):
+    """The FacesegPredictor of these weights, loaded once per file; a missing file or
+    one that is not a faceseg state dict is a one-line WeightsNotFoundError."""
+    path = require_faceseg_weights(weight_path)
+    stat = os.stat(path)  # a file replaced at the same path is loaded again
+    return _faceseg_net(os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+def faceseg_weights_path(weight_path=None):
+    """The faceseg weights file to use, or None where there is none: ``weight_path``
+    if given, else ``<cache>/photo2cartoon/faceseg_FCN-HRNetW18.pdparams``."""
+    path = _faceseg_candidate(weight_path)
+    return path if os.path.isfile(path) else None
+
+
+def require_faceseg_weights(weight_path=None):
+    """``faceseg_weights_path``, or a one-line WeightsNotFoundError saying where the
+    file goes."""
+    from .faceseg_net import WEIGHTS_FILE
+
+    path = faceseg_weights_path(weight_path)
+    if path is None:
+        cached = _faceseg_candidate(None)
+        given = (f"'{_faceseg_candidate(weight_path)}' does not exist; "
+                 if weight_path is not None else "")
+        raise WeightsNotFoundError(
+            f"segmentation 'faceseg' needs PaddleGAN's {WEIGHTS_FILE}: {given}put it at "
+            f"{cached} (the folder follows ${CACHE_ENV}) or pass its path (weight_path; "
+            f"the predictor's seg_weight_path), or use 'selfie', which works without it")
+    return path
+
+
+def _faceseg_candidate(weight_path):
+    from .faceseg_net import WEIGHTS_FILE
+
+    if weight_path is not None:
+        return os.path.expanduser(os.fspath(weight_path))
+    return os.path.join(cache_root(), "photo2cartoon", WEIGHTS_FILE)
+
+
+class FacesegPredictor(NetPredictor):
+    """FaceSegNet with PaddleGAN's input: always ``INTER_AREA`` to 384x384."""
+
+    def __init__(self, path):
+        from .faceseg_net import INPUT_SIZE, load_faceseg_net
+
+        self.net = load_faceseg_net(path)
+        self.input_size = (INPUT_SIZE, INPUT_SIZE)
+
+    def interpolation(self, rgb):
+        return cv2.INTER_AREA
+
+    def probability(self, x):
+        return self.net.person_probability(x)
+
+
+@functools.lru_cache(maxsize=4)
+def _faceseg_net(path, mtime_ns, size):
+    return FacesegPredictor(path)
 
 
 # -- grabcut -----------------------------------------------------------------

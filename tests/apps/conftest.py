@@ -5,6 +5,15 @@ import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
 from apps_testutils import make_generator, save_checkpoint
 
 
+@pytest.fixture(scope="session", autouse=True)
+def empty_user_cache(tmp_path_factory):
+    """What 'auto' segmentation picks depends on the user's cache (faceseg where its
+    weights are there): the tests see an empty one unless they set their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PPGAN_LITE_CACHE", str(tmp_path_factory.mktemp("user_cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def astronaut():
     from skimage import data

@@ -82,7 +82,7 @@ def test_folder_where_nothing_works_exits_2(cli, small_checkpoint, tmp_path, cap
 
 
 @pytest.mark.parametrize("case", ["missing_input", "no_face", "missing_weights", "bad_seg",
-                                  "empty_folder", "faceseg"])
+                                  "empty_folder", "faceseg", "faceseg_path"])
 def test_bad_input_is_one_line_and_exit_2(cli, small_checkpoint, tmp_path, capsys,
                                           monkeypatch, case):
     from skimage import data
@@ -108,10 +108,15 @@ def test_bad_input_is_one_line_and_exit_2(cli, small_checkpoint, tmp_path, capsy
         (tmp_path / "empty").mkdir()
         argv = ["--input_dir", str(tmp_path / "empty")] + common + weights
         expected = "no images in"
-    else:
+    elif case == "faceseg":
         write_image(str(tmp_path / "x.png"), np.zeros((32, 32, 3), np.uint8))
         argv = ["--input_image", str(tmp_path / "x.png"), "--seg", "faceseg"] + common + weights
         expected = "faceseg"
+    else:
+        write_image(str(tmp_path / "x.png"), np.zeros((32, 32, 3), np.uint8))
+        argv = ["--input_image", str(tmp_path / "x.png"), "--seg_weight_path",
+                str(tmp_path / "nope.pdparams")] + common + weights
+        expected = "nope.pdparams' does not exist"
     assert exit_code(cli, argv) == 2
     assert expected in one_error_line(capsys)
 

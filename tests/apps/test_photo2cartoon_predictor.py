@@ -204,9 +204,6 @@ def test_no_face_and_too_small_face(predictor, astronaut):
 
 
 def test_segmentation_options(predictor, astronaut):
-    with pytest.raises(ConfigError, match="not available"):
-        Photo2CartoonPredictor(output_path=None, weight_path=predictor.weight_source,
-                               seg="faceseg")
     with pytest.raises(ConfigError, match="Did you mean 'selfie'"):
         Photo2CartoonPredictor(output_path=None, weight_path=predictor.weight_source,
                                seg="selfy")
@@ -214,6 +211,45 @@ def test_segmentation_options(predictor, astronaut):
                                     seg=lambda rgb, landmarks: np.zeros(rgb.shape[:2]),
                                     backend="dynamic")
     assert (nobody.run(astronaut) == 255).all()
+    with pytest.raises(ConfigError, match="seg_weight_path is for seg 'faceseg'"):
+        Photo2CartoonPredictor(output_path=None, weight_path=predictor.weight_source,
+                               seg="grabcut", seg_weight_path="faceseg.pdparams")
+
+
+def test_auto_seg_is_faceseg_where_its_weights_are_cached(predictor, astronaut, tmp_path,
+                                                          monkeypatch):
+    """A random FCN-HRNetW18 stands in for PaddleGAN's weights: the mask means nothing,
+    but it is the one the predictor composites with."""
+    import paddle
+
+    from ppgan_lite.faceutils import segment
+    from ppgan_lite.faceutils.faceseg_net import FaceSegNet
+
+    monkeypatch.setenv("PPGAN_LITE_CACHE", str(tmp_path / "cache"))
+    cached = tmp_path / "cache" / "photo2cartoon" / "faceseg_FCN-HRNetW18.pdparams"
+    options = dict(output_path=None, weight_path=predictor.weight_source, output_size=64,
+                   backend="dynamic")
+    assert Photo2CartoonPredictor(**options).seg == "selfie"
+    with pytest.raises(WeightsNotFoundError) as info:  # at construction, not at run()
+        Photo2CartoonPredictor(seg="faceseg", **options)
+    assert "\n" not in str(info.value) and str(cached) in str(info.value)
+
+    cached.parent.mkdir(parents=True)
+    paddle.seed(0)
+    paddle.save(FaceSegNet().state_dict(), str(cached))
+    p = Photo2CartoonPredictor(**options)
+    assert p.seg == "faceseg" and p.seg_options == {"weight_path": str(cached)}
+    assert p.run(astronaut).shape == (64, 64, 3)
+    result = p.results[0]
+    expected = segment(result.photo, method="faceseg", weight_path=str(cached))
+    inside = result.mask > 0  # zero only in the white padding, if any
+    assert 0.05 < result.mask.mean() < 0.95  # neither all person nor all background
+    np.testing.assert_allclose(result.mask[inside], expected[inside], atol=1e-6)
+
+    # a path given explicitly is used whatever the cache holds
+    monkeypatch.setenv("PPGAN_LITE_CACHE", str(tmp_path / "other_cache"))
+    p = Photo2CartoonPredictor(seg_weight_path=str(cached), **options)
+    assert p.seg == "faceseg" and p.seg_options == {"weight_path": str(cached)}
 
 
 # ------------------------------------------------------------------ weights

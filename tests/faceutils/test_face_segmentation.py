@@ -68,7 +68,7 @@ def test_grabcut_is_deterministic_and_plausible(aligned_crop):
     assert (person & selfie).sum() / (person | selfie).sum() > 0.85  # measured 0.92
 
 
-def test_none_callable_and_unavailable_methods(aligned_crop):
+def test_none_callable_and_bad_methods(aligned_crop):
     crop, info = aligned_crop
     assert (segment(crop, method="none") == 1).all()
 
@@ -82,8 +82,6 @@ def test_none_callable_and_unavailable_methods(aligned_crop):
         segment(crop, method=lambda rgb, lm: np.ones((10, 10)))
     with pytest.raises(DataError, match=r"\[0, 1\]"):
         segment(crop, method=lambda rgb, lm: np.full(rgb.shape[:2], 3.0))
-    with pytest.raises(ConfigError, match="not available"):
-        segment(crop, method="faceseg")
     with pytest.raises(ConfigError, match="Did you mean 'selfie'"):
         segment(crop, method="selfy")
     with pytest.raises(ConfigError, match="landmarks"):
