@@ -11,9 +11,9 @@ def parse_args(argv=None):
         description="Train or evaluate a ppgan_lite model from a YAML config.")
     p.add_argument("-c", "--config-file", "--config_file", dest="config_file", required=True,
                    help="YAML config, e.g. configs/dcgan_lfw.yaml")
-    p.add_argument("-o", "--opt", nargs="+", default=[], metavar="KEY=VALUE",
+    p.add_argument("-o", "--opt", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="override config keys, e.g. -o total_iters=100 "
-                        "dataset.train.batch_size=16 (values typed as YAML)")
+                        "dataset.train.batch_size=16 (values typed as YAML; -o may repeat)")
     p.add_argument("--resume", default=None, help="checkpoint to continue from exactly")
     p.add_argument("--load", default=None,
                    help="weights to start from (checkpoint or PaddleGAN .pdparams)")

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from ppgan_lite.engine.cli import main, register_all
+from ppgan_lite.engine.cli import main, parse_args, register_all
 from ppgan_lite.engine.trainer import Trainer
 from ppgan_lite.utils import checkpoint as ckpt
 from ppgan_lite.utils.config import load_config, validate_config
@@ -152,6 +152,13 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, override, expected
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert expected in err and len(err.splitlines()) == 1 and err.startswith("error: ")
+
+
+def test_repeated_o_flags_add_up():
+    # `-o a=1 -o b=2` must keep both: argparse's plain nargs='+' keeps only the last
+    args = parse_args(["-c", CONFIG, "-o", "total_iters=60", "log_config.interval=20",
+                       "-o", "validate.interval=0"])
+    assert args.opt == ["total_iters=60", "log_config.interval=20", "validate.interval=0"]
 
 
 def test_missing_data_dir_says_how_to_get_it(tmp_path, capsys):
