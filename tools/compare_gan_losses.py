@@ -72,7 +72,7 @@ def main(argv=None):
     p.add_argument("--iters", type=int, default=300)
     p.add_argument("--losses", default=",".join(RECIPES), help=", ".join(RECIPES))
     p.add_argument("--output_dir", default="output_dir/loss_family")
-    p.add_argument("-o", "--opt", nargs="+", default=[], help="extra config overrides")
+    p.add_argument("-o", "--opt", nargs="+", action="extend", default=[], help="extra config overrides")
     args = p.parse_args(argv)
     names = [n.strip() for n in args.losses.split(",") if n.strip()]
     unknown = [n for n in names if n not in RECIPES]

@@ -39,7 +39,7 @@ def parse_args(argv=None):
                    help="weights: a ppgan_lite checkpoint (.ckpt.npz) or a .pdparams")
     p.add_argument("--output-dir", "--output_dir", dest="output_dir",
                    default="inference_model", help="folder to write (default: inference_model)")
-    p.add_argument("-o", "--opt", nargs="+", default=[], metavar="KEY=VALUE",
+    p.add_argument("-o", "--opt", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="override config keys, as in tools/main.py")
     p.add_argument("--net", default=None,
                    help="net to export (default: netG or genA2B, whichever the model has)")
