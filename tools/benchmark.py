@@ -10,6 +10,10 @@ Each (case, mode) runs in a fresh process, because thread and MKL settings only 
 effect before paddle is imported. An iteration is one full ``train_iter`` (every D and
 G step) on a synthetic batch, so data loading is not part of the figure; the trainer's
 own log reports reader_cost for that.
+
+Besides ``tuned`` and ``defaults``, a mode can be ``tuned`` plus one change Paddle
+offers (``EXPERIMENTS``); ``--report`` times them on the DCGAN cases so each change's
+before/after is on record, whether it was kept or not.
 """
 import argparse
 import json
@@ -44,9 +48,17 @@ CASES = {
     "predictor": dict(kind="predictor", batch=1),
 }
 PREDICTOR_BACKENDS = ("onnxruntime", "paddle", "dynamic")
+SETTINGS = {"tuned": "ppgan_lite (threads = cores, MKL AVX2 path on AMD)",
+            "defaults": "Paddle defaults (1 thread)"}
+# tuned + one change: what the training step would gain from it
+EXPERIMENTS = {"onednn": "oneDNN kernels (FLAGS_use_mkldnn=1)",
+               "to_static": "nets under paddle.jit.to_static",
+               "multi_tensor": "Adam with use_multi_tensor=True",
+               "bf16": "paddle.amp.auto_cast(dtype='bfloat16')"}
+EXPERIMENT_CASES = ("dcgan64", "dcgan32")
 
 
-def _worker(case_name, runs, warmup):
+def _worker(case_name, runs, warmup, mode="tuned"):
     import ppgan_lite  # noqa: F401  (applies the CPU settings unless disabled)
     from ppgan_lite.utils.runtime import import_paddle_quietly
 
@@ -63,10 +75,17 @@ def _worker(case_name, runs, warmup):
     if case.get("kind") == "predictor":
         return _predictor_worker(runs, warmup)
     cfg = load_config(os.path.join(ROOT, case["config"]), case["overrides"])
+    if mode == "multi_tensor":
+        for group in cfg.optimizer.values():
+            group["use_multi_tensor"] = True
     paddle.seed(0)
     model = build(cfg.model, MODELS, "model")
     model.setup_optimizers(2e-4, cfg.optimizer)
     model.setup_train_mode(True)
+    if mode == "to_static":
+        for net in model.nets.values():
+            paddle.jit.to_static(net, full_graph=True)
+    notes = _bf16_notes(paddle, model) if mode == "bf16" else {}
     rng = np.random.default_rng(0)
     batch = {k: paddle.to_tensor(rng.uniform(-1, 1, (case["batch"],) + shape)
                                  .astype("float32")) for k, shape in case["inputs"].items()}
@@ -83,7 +102,8 @@ def _worker(case_name, runs, warmup):
         t = time.perf_counter()
         model.setup_input(batch)
         model.current_iter = i
-        model.train_iter(model.optimizers)
+        with paddle.amp.auto_cast(enable=mode == "bf16", dtype="bfloat16"):
+            model.train_iter(model.optimizers)
         model.get_current_losses()  # a host sync, as the trainer does
         if i >= warmup:
             times.append(time.perf_counter() - t)
@@ -95,8 +115,27 @@ def _worker(case_name, runs, warmup):
         "gflop_per_iter": round(flops / 1e9, 2), "gflop_per_s": round(flops / 1e9 / median, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "threads": os.environ.get("OMP_NUM_THREADS", "paddle default (1)"),
-        "cpu": runtime.describe(),
+        "cpu": runtime.describe(), **notes,
     }
+
+
+def _bf16_notes(paddle, model):
+    """What bfloat16 does on this CPU: the dtype autocast gives the generator's output,
+    and whether paddle has a CPU bfloat16 conv kernel at all."""
+    import paddle.nn.functional as F
+
+    notes = {}
+    with paddle.no_grad(), paddle.amp.auto_cast(dtype="bfloat16"):
+        fake = model.nets["netG"](model.noise(2))  # the DCGAN cases
+    notes["bf16_autocast_output"] = str(fake.dtype).replace("paddle.", "")
+    try:
+        x = paddle.ones([1, 8, 8, 8], dtype="bfloat16")
+        F.conv2d(x, paddle.ones([8, 8, 3, 3], dtype="bfloat16"))
+        notes["bf16_conv_kernel"] = "yes"
+    except Exception as exc:  # paddle raises NotFoundError for a missing kernel
+        message = str(exc).splitlines()[0]
+        notes["bf16_conv_kernel"] = "none" if "not registered" in message else message[:100]
+    return notes
 
 
 def _predictor_worker(runs, warmup):
@@ -180,8 +219,10 @@ def run_case(case, mode, runs, warmup):
         env.pop(key, None) if mode == "defaults" else None
     if mode == "defaults":
         env["PPGAN_LITE_NO_CPU_TUNING"] = "1"
+    if mode == "onednn":
+        env["FLAGS_use_mkldnn"] = "1"
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", case, "--runs", str(runs),
-           "--warmup", str(warmup)]  # a fresh process: CPU settings apply at import
+           "--warmup", str(warmup), "--mode", mode]  # fresh: CPU settings apply at import
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode != 0 or not lines:
@@ -196,25 +237,33 @@ def main(argv=None):
     p.add_argument("--cases", default=",".join(CASES),
                    help=f"comma-separated, from: {', '.join(CASES)}")
     p.add_argument("--modes", default="tuned,defaults",
-                   help="tuned (ppgan_lite's CPU settings), defaults (Paddle's own)")
+                   help="tuned (ppgan_lite's CPU settings), defaults (Paddle's own), or "
+                        f"tuned plus one change: {', '.join(EXPERIMENTS)}")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--report", nargs="?", const="docs/benchmarks.md", default=None,
                    metavar="PATH", help="run every case and write a Markdown report "
                                         "(default docs/benchmarks.md)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--mode", default="tuned", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker == "matmul":
         print(json.dumps(_matmul_worker(args.runs)))
         return 0
     if args.worker:
-        print(json.dumps(_worker(args.worker, args.runs, args.warmup)))
+        print(json.dumps(_worker(args.worker, args.runs, args.warmup, args.mode)))
         return 0
     if args.report:
         return write_report(args.report, args.runs, args.warmup)
     unknown = [c for c in args.cases.split(",") if c not in CASES]
     if unknown:
         print(f"error: unknown case(s) {unknown}; choose from {', '.join(CASES)}",
+              file=sys.stderr)
+        return 2
+    modes = list(SETTINGS) + list(EXPERIMENTS)
+    unknown = [m for m in args.modes.split(",") if m not in modes]
+    if unknown:
+        print(f"error: unknown mode(s) {unknown}; choose from {', '.join(modes)}",
               file=sys.stderr)
         return 2
     results = {}
@@ -279,6 +328,7 @@ def write_report(path, runs, warmup):
         lines.append(f"| {r['case']} | {_settings_name(r['mode'])} | {r['batch']} | "
                      f"{r['median_s_per_iter']} | {r['img_per_s']} | {r['gflop_per_iter']} | "
                      f"{r['gflop_per_s']} | {share} | {r['peak_rss_mb']} |")
+    lines += _experiments_table(rows, runs, warmup)
     pred = next((r for r in rows if r["case"] == "predictor"), None)
     if pred and "backends" in pred:
         lines += ["", "## Photo2CartoonPredictor, 1024-px photo, end to end", "",
@@ -296,9 +346,38 @@ def write_report(path, runs, warmup):
     return 0
 
 
+def _experiments_table(rows, runs, warmup):
+    """Each EXPERIMENTS change on the DCGAN cases against the tuned figure: the
+    before/after behind what the trainer does and does not use."""
+    tuned = {r["case"]: r for r in rows if r.get("mode") == "tuned" and "error" not in r}
+    lines = ["", "## Tried on the training step: tuned + one change", "",
+             "Kept only where it is more than 5% faster; the trainer uses none of these.", "",
+             "| case | change | s/iter | tuned s/iter | speed vs tuned | notes |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for case in EXPERIMENT_CASES:
+        if case not in tuned:
+            continue
+        for mode in EXPERIMENTS:
+            r = run_case(case, mode, runs, warmup)
+            print(json.dumps(r), flush=True)
+            if "error" in r:
+                lines.append(f"| {case} | {EXPERIMENTS[mode]} | error: {' '.join(r['error'])}"
+                             f" | | | |")
+                continue
+            base = tuned[case]["median_s_per_iter"]
+            ratio = base / r["median_s_per_iter"]
+            verdict = ("faster" if ratio > 1.05 else "slower" if ratio < 0.95
+                       else "same within 5%")
+            notes = ", ".join(f"{k} {v}" for k, v in r.items() if k.startswith("bf16_"))
+            lines.append(f"| {case} | {EXPERIMENTS[mode]} | {r['median_s_per_iter']} | "
+                         f"{base} | {ratio:.2f}x ({verdict}) | {notes} |")
+    return lines
+
+
 def _settings_name(mode):
-    return ("ppgan_lite (threads = cores, MKL AVX2 path on AMD)" if mode == "tuned"
-            else "Paddle defaults (1 thread)")
+    if mode in EXPERIMENTS:
+        return f"tuned + {EXPERIMENTS[mode]}"
+    return SETTINGS[mode]
 
 
 if __name__ == "__main__":

@@ -118,8 +118,12 @@ class Trainer:
     # ------------------------------------------------------------ setup
     def _check_amp(self):
         if not paddle.is_compiled_with_cuda() or paddle.device.cuda.device_count() == 0:
+            # bfloat16 is no way out on CPU: Paddle 3.3 has no CPU bfloat16 conv or
+            # matmul kernel and its autocast leaves them float32 (tools/benchmark.py
+            # --modes bf16 checks a given install)
             raise ConfigError("--amp needs a GPU (paddlepaddle-gpu and a CUDA device); "
-                              "this run is on CPU: drop --amp")
+                              "this run is on CPU, where Paddle has no mixed-precision "
+                              "kernels: drop --amp")
 
     def _setup_amp(self):
         """One GradScaler per optimizer group (G and D losses differ by orders of
