@@ -47,7 +47,10 @@ CASES = {
     # the photo2cartoon predictor on a 1024-px photo, end to end (not training)
     "predictor": dict(kind="predictor", batch=1),
 }
-PREDICTOR_BACKENDS = ("onnxruntime", "paddle", "dynamic")
+# backend, or (backend, segmentation): faceseg with random weights costs what
+# PaddleGAN's trained ones do
+PREDICTOR_BACKENDS = ("onnxruntime", "paddle", "dynamic", ("onnxruntime", "faceseg"),
+                      ("dynamic", "faceseg"))
 SETTINGS = {"tuned": "ppgan_lite (threads = cores, MKL AVX2 path on AMD)",
             "defaults": "Paddle defaults (1 thread)"}
 # tuned + one change: what the training step would gain from it
@@ -149,6 +152,7 @@ def _predictor_worker(runs, warmup):
     from skimage import data
 
     from ppgan_lite.apps import Photo2CartoonPredictor
+    from ppgan_lite.faceutils.faceseg_net import FaceSegNet
     from ppgan_lite.utils.registry import GENERATORS, build
 
     paddle.seed(0)
@@ -156,15 +160,20 @@ def _predictor_worker(runs, warmup):
     tmp = tempfile.mkdtemp(prefix="ppgan-lite-bench-")
     weights = os.path.join(tmp, "photo2cartoon_genA2B_weight.pdparams")
     paddle.save(net.state_dict(), weights)
+    faceseg = os.path.join(tmp, "faceseg_FCN-HRNetW18.pdparams")
+    paddle.save(FaceSegNet().state_dict(), faceseg)
     photo = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
     out = {"case": "predictor", "photo": "1024x1024", "runs": runs, "backends": {}}
-    for backend in PREDICTOR_BACKENDS:
+    for choice in PREDICTOR_BACKENDS:
+        backend, seg = choice if isinstance(choice, tuple) else (choice, "selfie")
+        label = backend if seg == "selfie" else f"{backend} + {seg}"
         os.environ["PPGAN_LITE_CACHE"] = os.path.join(tmp, "cache")
         try:
-            predictor = Photo2CartoonPredictor(output_path=os.path.join(tmp, "out"),
-                                               weight_path=weights, backend=backend)
+            predictor = Photo2CartoonPredictor(
+                output_path=os.path.join(tmp, "out"), weight_path=weights, backend=backend,
+                seg=seg, seg_weight_path=faceseg if seg == "faceseg" else None)
         except Exception as exc:  # onnxruntime not installed, for one
-            out["backends"][backend] = {"error": str(exc).splitlines()[0]}
+            out["backends"][label] = {"error": str(exc).splitlines()[0]}
             continue
         totals, stages = [], []
         for i in range(warmup + runs):
@@ -173,7 +182,7 @@ def _predictor_worker(runs, warmup):
             if i >= warmup:
                 totals.append(time.perf_counter() - t)
                 stages.append(dict(predictor.timings))
-        out["backends"][backend] = {
+        out["backends"][label] = {
             "median_s": round(statistics.median(totals), 3),
             "stages_s": {k: round(statistics.median(s[k] for s in stages), 4)
                          for k in stages[0]}}

@@ -270,6 +270,20 @@ class FaceSegNet(nn.Layer):
         return F.softmax(self(x), axis=1)[:, PERSON_CLASS:PERSON_CLASS + 1]
 
 
+class FaceSegProbability(nn.Layer):
+    """``net.person_probability`` as a net of its own, in the form ``utils.export``
+    exports (``input_nc`` and ``img_size`` give its input: 3x384x384 in [0, 1])."""
+
+    input_nc, img_size = 3, INPUT_SIZE
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net.person_probability(x)
+
+
 def load_faceseg_net(weight_path):
     """FaceSegNet in eval mode with the weights of a ``faceseg_FCN-HRNetW18.pdparams``
     (PaddleGAN's file, or any ``paddle.save`` of a FaceSegNet state dict)."""

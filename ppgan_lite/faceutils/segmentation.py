@@ -92,7 +92,9 @@ def selfie_mask(rgb, models=("general", "landscape"), ramp=(0.3, 0.7)):
 class NetPredictor:
     """A segmentation net at its input size: resize the crop to it, scale to [0, 1],
     run ``probability`` (NCHW tensor -> N1HW person probability), resize back.
-    Subclasses set ``net`` and ``input_size`` (height, width)."""
+    Subclasses set ``net`` and ``input_size`` (height, width). A ``runner``
+    (float32 NCHW ndarray -> N1HW ndarray, e.g. an exported copy of the net on
+    onnxruntime) replaces the eager run."""
 
     def interpolation(self, rgb):
         height, width = self.input_size
@@ -102,14 +104,17 @@ class NetPredictor:
     def probability(self, x):
         raise NotImplementedError
 
-    def predict(self, rgb):
+    def predict(self, rgb, runner=None):
         import paddle
 
         height, width = self.input_size
         x = cv2.resize(rgb, (width, height), interpolation=self.interpolation(rgb))
-        x = paddle.to_tensor(x.transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
-        with paddle.no_grad():
-            p = self.probability(x).numpy()[0, 0]
+        x = x.transpose(2, 0, 1)[None].astype(np.float32) / 255.0
+        if runner is not None:
+            p = np.asarray(runner(x))[0, 0]
+        else:
+            with paddle.no_grad():
+                p = self.probability(paddle.to_tensor(x)).numpy()[0, 0]
         return cv2.resize(p, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
@@ -132,7 +137,7 @@ def _selfie_net(variant):
 
 
 # -- faceseg -----------------------------------------------------------------
-def faceseg_mask(rgb, weight_path=None):
+def faceseg_mask(rgb, weight_path=None, runner=None):
     """Person probability of PaddleGAN's FCN-HRNetW18, soft: PaddleGAN takes the
     argmax of the two classes (a hard 0/255 mask); this is the softmax probability
     of the person class, resized back to the crop, in [0, 1] (``> 0.5`` at the net's
@@ -141,8 +146,10 @@ def faceseg_mask(rgb, weight_path=None):
 
     weight_path: a ``faceseg_FCN-HRNetW18.pdparams``; None looks in
       ``<cache>/photo2cartoon/`` (``$PPGAN_LITE_CACHE`` or ``~/.cache/ppgan_lite``).
+    runner: runs the net instead of paddle's eager mode (see ``NetPredictor``); the
+      Photo2CartoonPredictor passes an onnxruntime copy, about 1.7x faster.
     """
-    p = load_faceseg(weight_path).predict(rgb)
+    p = load_faceseg(weight_path).predict(rgb, runner)
     return np.clip(p, 0.0, 1.0).astype(np.float32)
 
 

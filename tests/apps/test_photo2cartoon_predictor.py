@@ -11,6 +11,7 @@ from ppgan_lite.utils.image_io import read_image
 
 from apps_testutils import (jpeg_bytes, make_generator, png_header_only, run_net,
                             save_checkpoint, to_net_input, to_uint8_image)
+from faceseg_weights import save_faceseg_weights
 
 # skimage's astronaut: dlib's box of her face at native size
 FACE_CENTRE = (223, 127)
@@ -220,10 +221,7 @@ def test_auto_seg_is_faceseg_where_its_weights_are_cached(predictor, astronaut, 
                                                           monkeypatch):
     """A random FCN-HRNetW18 stands in for PaddleGAN's weights: the mask means nothing,
     but it is the one the predictor composites with."""
-    import paddle
-
     from ppgan_lite.faceutils import segment
-    from ppgan_lite.faceutils.faceseg_net import FaceSegNet
 
     monkeypatch.setenv("PPGAN_LITE_CACHE", str(tmp_path / "cache"))
     cached = tmp_path / "cache" / "photo2cartoon" / "faceseg_FCN-HRNetW18.pdparams"
@@ -235,10 +233,10 @@ def test_auto_seg_is_faceseg_where_its_weights_are_cached(predictor, astronaut, 
     assert "\n" not in str(info.value) and str(cached) in str(info.value)
 
     cached.parent.mkdir(parents=True)
-    paddle.seed(0)
-    paddle.save(FaceSegNet().state_dict(), str(cached))
+    save_faceseg_weights(cached)
     p = Photo2CartoonPredictor(**options)
-    assert p.seg == "faceseg" and p.seg_options == {"weight_path": str(cached)}
+    assert p.seg == "faceseg" and p.seg_options == {"weight_path": str(cached),
+                                                    "runner": None}  # eager, as asked
     assert p.run(astronaut).shape == (64, 64, 3)
     result = p.results[0]
     expected = segment(result.photo, method="faceseg", weight_path=str(cached))
@@ -249,7 +247,26 @@ def test_auto_seg_is_faceseg_where_its_weights_are_cached(predictor, astronaut, 
     # a path given explicitly is used whatever the cache holds
     monkeypatch.setenv("PPGAN_LITE_CACHE", str(tmp_path / "other_cache"))
     p = Photo2CartoonPredictor(seg_weight_path=str(cached), **options)
-    assert p.seg == "faceseg" and p.seg_options == {"weight_path": str(cached)}
+    assert p.seg == "faceseg" and p.seg_options["weight_path"] == str(cached)
+
+
+def test_faceseg_runs_on_the_generators_backend(predictor, astronaut, tmp_path):
+    """With onnxruntime faceseg is exported once (cached by its weights' hash) and
+    gives the eager net's mask."""
+    from ppgan_lite.faceutils import segment
+
+    weights = save_faceseg_weights(tmp_path / "faceseg_FCN-HRNetW18.pdparams")
+    p = Photo2CartoonPredictor(output_path=None, weight_path=predictor.weight_source,
+                               output_size=64, backend="onnxruntime", seg="faceseg",
+                               seg_weight_path=weights)
+    runner = p.seg_options["runner"]
+    assert runner is not None and runner.name == "onnxruntime"
+    p.run(astronaut)
+    result = p.results[0]
+    eager = segment(result.photo, method="faceseg", weight_path=weights)
+    inside = result.mask > 0
+    assert 0.05 < eager[inside].mean() < 0.95 and 0.01 < eager[inside].std()
+    np.testing.assert_allclose(result.mask[inside], eager[inside], atol=1e-4)
 
 
 # ------------------------------------------------------------------ weights

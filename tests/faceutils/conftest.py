@@ -2,6 +2,8 @@ import pytest
 
 import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
 
+from faceseg_weights import save_faceseg_weights
+
 
 @pytest.fixture(scope="session")
 def astronaut():
@@ -23,20 +25,7 @@ def aligned_crop(astronaut, astronaut_faces):
 
 @pytest.fixture(scope="session")
 def faceseg_files(tmp_path_factory):
-    """Two randomly initialised FaceSegNets saved as PaddleGAN saves its
-    faceseg_FCN-HRNetW18.pdparams (paddle.save of the state dict). A random HRNet's
-    features reach ~1e9 (its batch norms have never seen data), so the head's batch
-    norm gets a variance to match: logits of a few units, soft masks."""
-    import paddle
-
-    from ppgan_lite.faceutils.faceseg_net import FaceSegNet
-
+    """Two random FaceSegNets with soft masks (see tests/faceseg_weights.py)."""
     folder = tmp_path_factory.mktemp("faceseg")
-    paths = []
-    for seed in (0, 1):
-        paddle.seed(seed)
-        state = FaceSegNet().state_dict()
-        state["head.conv_1._batch_norm._variance"] = paddle.full([270], 1e18)
-        paths.append(str(folder / f"faceseg_{seed}.pdparams"))
-        paddle.save(state, paths[-1])
-    return paths
+    return [save_faceseg_weights(folder / f"faceseg_{seed}.pdparams", seed)
+            for seed in (0, 1)]
