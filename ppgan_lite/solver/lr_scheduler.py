@@ -13,7 +13,8 @@ from ..utils.registry import LR_SCHEDULERS
 
 @LR_SCHEDULERS.register()
 class LinearDecay(paddle_lr.LambdaDecay):
-    def __init__(self, learning_rate, start_epoch, decay_epochs, iters_per_epoch=1):
+    def __init__(self, learning_rate: float, start_epoch: int, decay_epochs: int,
+                 iters_per_epoch=1):
         self.start_epoch = start_epoch
         self.decay_epochs = decay_epochs
         self.iters_per_epoch = max(1, int(iters_per_epoch))
@@ -28,7 +29,7 @@ class LinearDecay(paddle_lr.LambdaDecay):
 class MultiStepDecay(paddle_lr.MultiStepDecay):
     """Multiply the rate by ``gamma`` at each iteration in ``milestones``."""
 
-    def __init__(self, learning_rate, milestones, gamma=0.1):
+    def __init__(self, learning_rate: float, milestones, gamma=0.1):
         super().__init__(learning_rate, milestones=list(milestones), gamma=gamma)
 
 
@@ -37,7 +38,7 @@ class CosineDecay(paddle_lr.LambdaDecay):
     """Cosine from ``learning_rate`` to ``eta_min`` over ``T_max`` iterations, with an
     optional linear warm-up."""
 
-    def __init__(self, learning_rate, T_max, eta_min=0.0, warmup_iters=0):
+    def __init__(self, learning_rate: float, T_max: int, eta_min=0.0, warmup_iters=0):
         self.T_max, self.eta_min, self.warmup_iters = max(1, T_max), eta_min, warmup_iters
         self.base = learning_rate
         super().__init__(learning_rate, self._factor)
@@ -52,7 +53,7 @@ class CosineDecay(paddle_lr.LambdaDecay):
 
 @LR_SCHEDULERS.register()
 class ConstantLR(paddle_lr.LambdaDecay):
-    def __init__(self, learning_rate):
+    def __init__(self, learning_rate: float):
         super().__init__(learning_rate, lambda step: 1.0)
 
 

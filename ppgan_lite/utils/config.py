@@ -171,8 +171,19 @@ def apply_overrides(cfg, overrides):
         else:
             if last not in node:
                 _check_known_key(node, last, ".".join(keys), top=(len(keys) == 1))
+            _check_not_replacing_a_section(node.get(last), value, ".".join(keys), text)
             node[last] = value
     return cfg
+
+
+def _check_not_replacing_a_section(old, value, dotted, text):
+    """``-o model.generator=DCGenerator`` would replace the whole generator section
+    with a string; the user meant one of its keys."""
+    if isinstance(old, dict) and old and not isinstance(value, dict) and value is not None:
+        example = "name" if "name" in old else next(iter(old))
+        raise ConfigError(f"-o {text} replaces the section '{dotted}' (keys "
+                          f"{', '.join(map(str, old))}) with {value!r}: set one of its "
+                          f"keys instead, e.g. -o {dotted}.{example}=...")
 
 
 def _list_index(key, keys, i):
@@ -239,8 +250,12 @@ def _check_signature_types(obj, kwargs, where):
         return
     for key, value in kwargs.items():
         p = params.get(key)
-        if p is None or p.default is inspect.Parameter.empty or p.default is None \
-                or value is None:
+        if p is None or value is None:
+            continue
+        if p.default is inspect.Parameter.empty or p.default is None:
+            # no default to go by: a number annotation (learning_rate: float) still says
+            if p.annotation in (int, float) and (isinstance(value, (bool, str))):
+                _expect(value, (int, float), f"{where}.{key}")
             continue
         default = p.default
         if isinstance(default, bool):
@@ -264,10 +279,11 @@ def validate_component(cfg, registries, where, skip=()):
     components (a generator inside a model, transforms inside a pipeline)."""
     if not isinstance(cfg, dict) or "name" not in cfg:
         raise ConfigError(f"config key '{where}' needs a mapping with a 'name' key")
-    registry = next((r for r in registries if cfg["name"] in r), registries[0])
+    registry = next((r for r in registries if cfg["name"] in r), None) \
+        or _closest_registry(str(cfg["name"]), registries)
     obj = registry.get(cfg["name"], where)
     kwargs = {k: v for k, v in cfg.items() if k != "name" and k not in skip}
-    check_arguments(obj, kwargs, where)
+    check_arguments(obj, kwargs, where, also_accepted=skip)
     _check_signature_types(obj, kwargs, where)
     for key, value in kwargs.items():
         if isinstance(value, dict) and "name" in value:
@@ -279,6 +295,16 @@ def validate_component(cfg, registries, where, skip=()):
                     validate_component(item, (PREPROCESS, TRANSFORMS),
                                        f"{where}.{key}[{i}]")
     return obj
+
+
+def _closest_registry(name, registries):
+    """For an unknown name, the registry whose names it is closest to, so the error
+    lists what was meant (a misspelt transform among transforms, not data loaders)."""
+    def score(registry):
+        return max((difflib.SequenceMatcher(None, name, known).ratio() for known in registry),
+                   default=0.0)
+
+    return max(registries, key=score)
 
 
 LOADER_KEYS = ("batch_size", "num_workers", "shuffle", "drop_last", "use_shared_memory")

@@ -65,11 +65,13 @@ def accepted_arguments(obj):
     return names, accepts_any
 
 
-def check_arguments(obj, kwargs, where):
-    """Raise ConfigError for a keyword ``obj`` does not take, naming the close match."""
+def check_arguments(obj, kwargs, where, also_accepted=()):
+    """Raise ConfigError for a keyword ``obj`` does not take, naming the close match.
+    also_accepted: keys the section takes besides obj's (a data set's batch_size)."""
     names, accepts_any = accepted_arguments(obj)
     if accepts_any:
         return
+    names = list(names) + [k for k in also_accepted if k not in names]
     for key in kwargs:
         if key not in names:
             close = difflib.get_close_matches(key, names, n=1)

@@ -103,12 +103,41 @@ def test_base_loop_is_an_error(tmp_path):
     ("optimizer.optimizer_G.bta1=0.5", "Did you mean 'beta1'"),
     ("lr_scheduler.name=CosineDecy", "CosineDecay"),
     ("model.gan_criterion.gan_mod=x", "Did you mean 'gan_mode'"),
+    # a whole section replaced by a string: the user meant one of its keys
+    ("model.generator=DCGenerator", "set one of its keys instead, e.g. -o model.generator.name"),
+    # no default to take the type from: the annotation says
+    ("lr_scheduler.learning_rate=fast", "must be an integer or a number"),
+    ("lr_scheduler.decay_epochs=many", "must be"),
+    # loader keys are accepted keys of a data set section, so they are suggested
+    ("dataset.train.batchsize=20", "Did you mean 'batch_size'"),
 ])
 def test_each_config_error_is_one_clear_line(tmp_path, override, message):
     path = write(tmp_path, "a.yaml", BASE)
     with pytest.raises(ConfigError) as err:
         validate_config(load_config(path, [override]))
     assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_pipeline_step_is_matched_among_transforms(tmp_path):
+    """A misspelt step in PaddleGAN's Transforms pipeline is named among the
+    transforms (Resize), not among the top-level preprocess steps."""
+    path = write(tmp_path, "a.yaml", BASE + textwrap.dedent("""
+        dataset:
+          train:
+            name: SingleDataset
+            dataroot: data/x
+            batch_size: 8
+            preprocess:
+              - {name: LoadImageFromFile, key: A}
+              - name: Transforms
+                input_keys: [A]
+                pipeline:
+                  - {name: Resise, size: [64, 64]}
+    """))
+    with pytest.raises(ConfigError) as err:
+        validate_config(load_config(path))
+    assert "Did you mean 'Resize'" in str(err.value)
     assert "\n" not in str(err.value)
 
 
