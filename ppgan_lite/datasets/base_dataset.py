@@ -130,7 +130,7 @@ class BaseDataset(paddle.io.Dataset):
         if path not in self._skipped_set:
             self._skipped_set.add(path)
             self.skipped.append(path)
-            logger.warning("skipping unreadable image %s", error)
+            logger.warning("%s; skipping it", error)
 
     def check_readable(self, paths, folder, arg_name):
         """Fail at build time when no file of ``paths`` decodes; reads until the

@@ -53,6 +53,9 @@ def read_image(src, channels=3, max_pixels=DEFAULT_MAX_PIXELS):
         image = _decode(io.BytesIO(bytes(src)), "<bytes>", max_pixels)
     elif isinstance(src, (str, os.PathLike)):
         path = os.fspath(src)
+        if os.path.isdir(path):
+            raise ImageReadError(f"cannot read image '{path}': it is a folder, not an "
+                                 f"image file")
         if not os.path.isfile(path):
             raise ImageReadError(f"cannot read image '{path}': no such file")
         with open(path, "rb") as f:
@@ -69,9 +72,12 @@ def _decode(fp, name, max_pixels):
         im = _open_header(fp)
     except ImageReadError:
         raise
-    except Exception as e:  # PIL raises UnidentifiedImageError, SyntaxError, ...
-        raise ImageReadError(f"cannot read image '{name}': not a readable image "
-                             f"({_reason(e)})") from None
+    except Image.UnidentifiedImageError:  # its text is the repr of our file object
+        raise ImageReadError(f"cannot read image '{name}': not an image file PIL can "
+                             f"read (unknown format, or not an image at all)") from None
+    except Exception as e:  # SyntaxError, OSError, ... from a damaged header
+        raise ImageReadError(f"cannot read image '{name}': its header is damaged or cut "
+                             f"short ({_reason(e)})") from None
     with im:
         return _pil_to_uint8(im, name, max_pixels)
 
@@ -241,6 +247,8 @@ def list_images(folder, recursive=False, extensions=IMAGE_EXTENSIONS):
     extensions compared case-insensitively). Sorting is by the path relative to
     ``folder`` so the order, and thus every index, is the same on every machine."""
     folder = os.fspath(folder)
+    if os.path.isfile(folder):
+        raise DataError(f"'{folder}' is a file, not a folder of images")
     if not os.path.isdir(folder):
         raise DataError(f"directory '{folder}' does not exist")
     extensions = tuple(e.lower() for e in extensions)

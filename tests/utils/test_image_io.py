@@ -129,13 +129,21 @@ def test_non_image_and_missing_files(tmp_path):
     path = str(tmp_path / "notes.png")
     with open(path, "w") as f:
         f.write("this is not a picture\n" * 10)
-    with pytest.raises(ImageReadError, match="not a readable image") as err:
+    with pytest.raises(ImageReadError, match="not an image file PIL can read") as err:
         read_image(path)
-    assert path in str(err.value)
+    # PIL's own text is the repr of the file object: the message names the path only
+    assert str(err.value).startswith(f"cannot read image '{path}'")
+    assert "<_io" not in str(err.value) and "\n" not in str(err.value)
     with pytest.raises(ImageReadError, match="no such file"):
         read_image(str(tmp_path / "missing.png"))
-    with pytest.raises(ImageReadError):
+    with pytest.raises(ImageReadError, match="'<bytes>': not an image file") as err:
         read_image(b"\x00\x01garbage")
+    assert "<_io" not in str(err.value)
+
+
+def test_a_folder_is_not_an_image(tmp_path):
+    with pytest.raises(ImageReadError, match="it is a folder, not an image file"):
+        read_image(str(tmp_path))
 
 
 def test_decompression_bomb_refused_before_decoding(tmp_path):
@@ -193,3 +201,5 @@ def test_list_images_sorted_filtered_recursive(tmp_path):
     assert names == ["a.jpg", "b.PNG", os.path.join("sub", "c.jpeg")]
     with pytest.raises(DataError, match="does not exist"):
         list_images(tmp_path / "nope")
+    with pytest.raises(DataError, match="a.jpg' is a file, not a folder"):
+        list_images(tmp_path / "a.jpg")
