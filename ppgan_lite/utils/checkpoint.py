@@ -82,14 +82,48 @@ def load_state(path):
     if not os.path.isfile(path):
         raise WeightsNotFoundError(f"checkpoint '{path}' does not exist: pass a file "
                                    f"written by tools/main.py (output_dir/checkpoints/)")
+    kind = _file_kind(path)
+    if kind != ZIP_KIND:  # an .npz is a zip archive; a cut one still starts like one
+        raise _not_weights(path, kind)
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except Exception as exc:
         raise WeightsNotFoundError(f"checkpoint '{path}' is not readable ({exc}); it may be "
                                    f"truncated: use an earlier checkpoint") from None
+    if META_KEY not in arrays:
+        raise _not_weights(path, f"a numpy .npz without the {META_KEY} a checkpoint has")
     meta = json.loads(arrays.pop(META_KEY).tobytes().decode("utf-8"))
     return _unflatten(meta, arrays)
+
+
+# What a file passed as weights is by its first bytes, so the message can say it.
+ZIP_KIND = "a zip archive"
+PICKLE_KIND = "a pickle"
+_SIGNATURES = ((b"PK\x03\x04", ZIP_KIND), (b"\xff\xd8\xff", "a JPEG image"),
+               (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"), (b"\x80", PICKLE_KIND))
+
+
+def _file_kind(path):
+    """``_SIGNATURES``' name of the file, 'an empty file', 'a text file' or None."""
+    with open(path, "rb") as f:
+        head = f.read(512)
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if not head:
+        return "an empty file"
+    if b"\x00" not in head and all(byte >= 9 for byte in head):
+        return "a text file"
+    return None
+
+
+def _not_weights(path, kind):
+    seen = f" (it is {kind})" if kind else ""
+    return WeightsNotFoundError(
+        f"'{path}' is not a ppgan_lite checkpoint (.ckpt.npz) or a PaddleGAN .pdparams"
+        f"{seen}: pass a checkpoint training wrote (output_dir/<run>/checkpoints/) or a "
+        f".pdparams of the model's weights")
 
 
 # ------------------------------------------------------------------ RNG states
@@ -163,6 +197,10 @@ def prune_checkpoints(directory, keep_last):
 
 
 # ------------------------------------------------------------------ weights
+class RefusedPickleError(pickle.UnpicklingError):
+    """A weights file holds something other than arrays (code, objects)."""
+
+
 class _ArraysOnlyUnpickler(pickle.Unpickler):
     """PaddleGAN's .pdparams are pickled dicts of numpy arrays: admit nothing else."""
 
@@ -177,7 +215,7 @@ class _ArraysOnlyUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in self.ALLOWED:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing to load '{module}.{name}' from a weights "
+        raise RefusedPickleError(f"refusing to load '{module}.{name}' from a weights "
                                      f"file (only arrays are allowed)")
 
 
@@ -196,10 +234,15 @@ def load_weights(path):
             raise WeightsNotFoundError(f"'{path}' holds no nets: is it a ppgan_lite "
                                        f"checkpoint?")
         return state["nets"]
+    kind = _file_kind(path)
+    if kind not in (PICKLE_KIND, "a text file", None):  # pickle protocol 0 is text
+        raise _not_weights(path, kind)
     try:
         with open(path, "rb") as f:
             data = _ArraysOnlyUnpickler(io.BytesIO(f.read())).load()
     except Exception as exc:
+        if kind != PICKLE_KIND and not isinstance(exc, RefusedPickleError):
+            raise _not_weights(path, kind) from None
         raise WeightsNotFoundError(f"weights file '{path}' could not be read as a .pdparams "
                                    f"of arrays: {exc}") from None
     if not isinstance(data, dict):

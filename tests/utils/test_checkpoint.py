@@ -104,3 +104,35 @@ def test_atomic_files_get_normal_permissions(tmp_path):
         os.umask(mask)
     for name in ("c.npz", "i.png"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
+
+
+@pytest.mark.parametrize("name, content, seen", [
+    ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "it is a JPEG image"),
+    ("photo.ckpt.npz", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "it is a PNG image"),
+    ("config.pdparams", b"model:\n  name: DCGANModel\n", "it is a text file"),
+    ("empty.pdparams", b"", "it is an empty file"),
+    ("plain.npz", None, "a numpy .npz without the __meta__.json"),
+])
+def test_a_file_that_is_no_weights_says_so(tmp_path, name, content, seen):
+    """Not 'carries no config' or a pickle error: what the file is and what is needed."""
+    path = str(tmp_path / name)
+    if content is None:
+        np.savez(path, w=np.ones(3))
+    else:
+        open(path, "wb").write(content)
+    loaders = [ckpt.load_weights] + ([ckpt.load_state] if name.endswith(".npz") else [])
+    for load in loaders:
+        with pytest.raises(WeightsNotFoundError) as err:
+            load(path)
+        message = str(err.value)
+        assert "is not a ppgan_lite checkpoint (.ckpt.npz) or a PaddleGAN .pdparams" in message
+        assert seen in message and "\n" not in message
+
+
+def test_a_cut_pdparams_is_not_called_a_non_weights_file(tmp_path):
+    path = str(tmp_path / "g.pdparams")
+    paddle.save(paddle.nn.Linear(2, 2).state_dict(), path)
+    data = open(path, "rb").read()
+    open(path, "wb").write(data[: len(data) // 2])
+    with pytest.raises(WeightsNotFoundError, match="could not be read as a .pdparams"):
+        ckpt.load_weights(path)
