@@ -57,8 +57,13 @@ def load_model(weights, config_path):
     from ppgan_lite.utils.registry import MODELS, build
 
     register_all()
-    # a checkpoint is read once: its nets, its config and its class names
-    state = ckpt.load_state(weights) if weights.endswith(".npz") else None
+    # the file is read once, and first: one that holds no weights says so before
+    # anything asks for its config
+    if weights.endswith(".npz"):
+        state = ckpt.load_state(weights)
+        nets = state.get("nets") or {}
+    else:
+        state, nets = None, ckpt.load_weights(weights)
     if config_path:
         cfg = load_config(config_path)
     elif state is not None and state.get("config"):
@@ -70,7 +75,6 @@ def load_model(weights, config_path):
     if not hasattr(model, "generate"):
         raise ConfigError(f"{cfg.model.name} does not generate from noise; for image "
                           f"translation use applications/tools/photo2cartoon.py")
-    nets = (state.get("nets") or {}) if state is not None else ckpt.load_weights(weights)
     if set(nets) == {""}:
         nets = {"netG": nets[""]}
     if "netG" not in nets:
@@ -118,13 +122,32 @@ def main(argv=None):
     return run_cli(run, args)
 
 
+def check_numbers(args):
+    """Counts out of range are one line here, not a ZeroDivisionError or a numpy error
+    deep in make_grid or the RNG."""
+    from ppgan_lite.utils.errors import ConfigError
+
+    lowest = {"--num": (args.num, 1), "--nrow": (args.nrow, 1),
+              "--interp_steps": (args.interp_steps, 1), "--seed": (args.seed, 0)}
+    for flag, (value, low) in lowest.items():
+        if value is not None and value < low:
+            raise ConfigError(f"{flag} {value}: use {low} or more")
+    if args.seed >= 2 ** 32:  # numpy's RandomState takes 32-bit seeds
+        raise ConfigError(f"--seed {args.seed}: use 0 to {2 ** 32 - 1}")
+    if args.interp_points == 1 or args.interp_points < 0:
+        raise ConfigError(f"--interp_points {args.interp_points}: use 0 (no GIF) or 2 or "
+                          f"more (a walk needs two points)")
+
+
 def run(args):
     from ppgan_lite.utils.errors import ConfigError
+    from ppgan_lite.utils.fileio import make_dirs
     from ppgan_lite.utils.image_io import write_image
     from ppgan_lite.utils.visual import make_grid, save_gif, tensor_to_images
 
+    check_numbers(args)
     model = load_model(args.weights, args.config)
-    os.makedirs(args.output_dir, exist_ok=True)
+    make_dirs(args.output_dir, "--output_dir")
     conditional = hasattr(model, "num_classes")
     rng = np.random.RandomState(args.seed)
     nrow = args.nrow

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from ppgan_lite.utils.image_io import read_image
 
@@ -41,3 +42,51 @@ def test_generate_errors_are_one_line(tmp_path):
     paddle.save(net.state_dict(), str(tmp_path / "g.pdparams"))
     res = run("--weights", str(tmp_path / "g.pdparams"))
     assert res.returncode == 2 and "--config" in res.stderr
+
+
+def generate_error(capsys, *argv):
+    """The one error line generate.py prints in-process, after checking it exits 2."""
+    from scripts import load_script
+
+    assert load_script("applications/generate.py").main(list(argv)) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    return lines[0]
+
+
+@pytest.mark.parametrize("flag, value, expected", [
+    ("--num", "0", "--num 0: use 1 or more"), ("--num", "-3", "--num -3: use 1 or more"),
+    ("--nrow", "0", "--nrow 0: use 1 or more"),
+    ("--interp_steps", "0", "--interp_steps 0: use 1 or more"),
+    ("--interp_points", "1", "--interp_points 1: use 0 (no GIF) or 2 or more"),
+    ("--seed", "-1", "--seed -1: use 0 or more"), ("--seed", str(2 ** 32), "use 0 to"),
+])
+def test_counts_out_of_range_are_one_line_before_loading(tmp_path, capsys, flag, value,
+                                                         expected):
+    line = generate_error(capsys, "--weights", str(tmp_path / "never_read.ckpt.npz"),
+                          flag, value)
+    assert expected in line
+
+
+@pytest.fixture(scope="module")
+def dcgan_checkpoint(tmp_path_factory):
+    return make_trainer(tmp_path_factory.mktemp("run")).train()
+
+
+def test_output_dir_that_is_a_file_is_one_line(dcgan_checkpoint, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    line = generate_error(capsys, "--weights", dcgan_checkpoint, "--output_dir", str(afile))
+    assert f"--output_dir '{afile}' is a file, not a folder" in line
+    assert afile.read_text() == "keep me"
+
+
+def test_weights_that_are_no_checkpoint_say_so(tmp_path, capsys):
+    from ppgan_lite.utils.image_io import write_image
+
+    photo = write_image(str(tmp_path / "astronaut.jpg"), np.zeros((8, 8, 3), np.uint8))
+    for extra in ([], ["--config", os.path.join(ROOT, "configs", "dcgan_lfw.yaml")]):
+        line = generate_error(capsys, "--weights", photo, *extra)
+        assert "is not a ppgan_lite checkpoint (.ckpt.npz) or a PaddleGAN .pdparams" in line
+        assert "JPEG image" in line and "carries no config" not in line
