@@ -180,8 +180,9 @@ def require_faceseg_weights(weight_path=None):
                  if weight_path is not None else "")
         raise WeightsNotFoundError(
             f"segmentation 'faceseg' needs PaddleGAN's {WEIGHTS_FILE}: {given}put it at "
-            f"{cached} (the folder follows ${CACHE_ENV}) or pass its path (weight_path; "
-            f"the predictor's seg_weight_path), or use 'selfie', which works without it")
+            f"{cached} (the folder follows ${CACHE_ENV}) or pass its path (in Python "
+            f"Photo2CartoonPredictor's seg_weight_path or segment()'s weight_path, on the "
+            f"command line --seg_weight_path), or use 'selfie', which works without it")
     return path
 
 

@@ -111,7 +111,7 @@ def test_bad_input_is_one_line_and_exit_2(cli, small_checkpoint, tmp_path, capsy
     elif case == "faceseg":
         write_image(str(tmp_path / "x.png"), np.zeros((32, 32, 3), np.uint8))
         argv = ["--input_image", str(tmp_path / "x.png"), "--seg", "faceseg"] + common + weights
-        expected = "faceseg"
+        expected = "on the command line --seg_weight_path"
     else:
         write_image(str(tmp_path / "x.png"), np.zeros((32, 32, 3), np.uint8))
         argv = ["--input_image", str(tmp_path / "x.png"), "--seg_weight_path",

@@ -231,6 +231,10 @@ def test_auto_seg_is_faceseg_where_its_weights_are_cached(predictor, astronaut, 
     with pytest.raises(WeightsNotFoundError) as info:  # at construction, not at run()
         Photo2CartoonPredictor(seg="faceseg", **options)
     assert "\n" not in str(info.value) and str(cached) in str(info.value)
+    # the argument as each caller spells it
+    assert "Photo2CartoonPredictor's seg_weight_path" in str(info.value)
+    assert "segment()'s weight_path" in str(info.value)
+    assert "command line --seg_weight_path" in str(info.value)
 
     cached.parent.mkdir(parents=True)
     save_faceseg_weights(cached)
