@@ -76,10 +76,11 @@ class BasePredictor:
 
 
 # ---------------------------------------------------------------- weights
-def find_weights(weight_path, app, filename, what, how_to_get):
+def find_weights(weight_path, app, filename, what, how_to_get, url=None):
     """The weights path to use: ``weight_path`` if given, else ``cache_dir()/app/filename``.
 
-    Raises WeightsNotFoundError naming the file, where it was looked for and how to get it.
+    Raises WeightsNotFoundError naming the file, where it was looked for, where it is
+    published (``url``: the user downloads it, we never do) and how to train one.
     """
     if weight_path is not None:
         weight_path = os.path.expanduser(os.fspath(weight_path))
@@ -90,8 +91,9 @@ def find_weights(weight_path, app, filename, what, how_to_get):
         return weight_path
     cached = os.path.join(cache_dir(), app, filename)
     if not os.path.exists(cached):
+        published = f"download it from {url} and " if url else ""
         raise WeightsNotFoundError(
-            f"{app} needs '{filename}' ({what}): put it at {cached} (or set "
+            f"{app} needs '{filename}' ({what}): {published}put it at {cached} (or set "
             f"${CACHE_ENV}, or pass weight_path / --weight_path); to train one: {how_to_get}")
     return cached
 

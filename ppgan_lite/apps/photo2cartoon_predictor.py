@@ -38,6 +38,8 @@ from .base_predictor import (BasePredictor, build_generator, count_numbered, fin
 DEFAULT_GENERATOR = {"name": "ResnetUGATITP2CGenerator", "ngf": 32, "img_size": 256,
                      "n_blocks": 4, "light": True}
 WEIGHTS_FILE = "photo2cartoon_genA2B_weight.pdparams"
+# where PaddleGAN publishes it (its predictor downloads it at run time; we only say where)
+WEIGHTS_URL = f"https://paddlegan.bj.bcebos.com/models/{WEIGHTS_FILE}"
 TRAIN_HINT = "python tools/main.py -c configs/ugatit_photo2cartoon.yaml"
 SEG_METHODS = ("auto", "selfie", "faceseg", "grabcut", "none")
 # The detector first looks at a copy this large: a portrait's face is found in ~25 ms
@@ -257,7 +259,7 @@ class Photo2CartoonPredictor(BasePredictor):
         from .inference import load_generator
 
         path = find_weights(weight_path, "photo2cartoon", WEIGHTS_FILE,
-                            "the genA2B weights of photo2cartoon", TRAIN_HINT)
+                            "the genA2B weights of photo2cartoon", TRAIN_HINT, WEIGHTS_URL)
         self.weight_source = path
         if os.path.isdir(path):  # exported by tools/export_model.py
             generator = load_generator(path, backend=backend)

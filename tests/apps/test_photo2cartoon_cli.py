@@ -100,7 +100,8 @@ def test_bad_input_is_one_line_and_exit_2(cli, small_checkpoint, tmp_path, capsy
     elif case == "missing_weights":
         write_image(str(tmp_path / "x.png"), np.zeros((32, 32, 3), np.uint8))
         argv = ["--input_image", str(tmp_path / "x.png")] + common
-        expected = "photo2cartoon_genA2B_weight.pdparams"
+        expected = ("download it from https://paddlegan.bj.bcebos.com/models/"
+                    "photo2cartoon_genA2B_weight.pdparams")
     elif case == "bad_seg":
         argv = ["--input_image", "x.png", "--seg", "selfy"] + common
         expected = "invalid choice: 'selfy'"

@@ -321,6 +321,9 @@ def test_missing_weights_say_which_file_where_and_how_to_train(tmp_path, monkeyp
     assert "photo2cartoon_genA2B_weight.pdparams" in message
     assert str(tmp_path / "cache" / "photo2cartoon") in message
     assert "python tools/main.py -c configs/ugatit_photo2cartoon.yaml" in message
+    # where PaddleGAN publishes it: the user downloads it, nothing is fetched here
+    assert ("download it from https://paddlegan.bj.bcebos.com/models/"
+            "photo2cartoon_genA2B_weight.pdparams and put it at") in message
 
     cached = tmp_path / "cache" / "photo2cartoon" / "photo2cartoon_genA2B_weight.pdparams"
     cached.parent.mkdir(parents=True)
