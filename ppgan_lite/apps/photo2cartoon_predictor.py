@@ -30,7 +30,8 @@ from ..faceutils import align_crop, best_face, composite_on_white, detect_faces,
 from ..faceutils.detect import CONFIDENT_SCORE
 from ..faceutils.segmentation import (faceseg_weights_path, load_faceseg,
                                       require_faceseg_weights)
-from ..utils.errors import ConfigError, DataError, FaceNotFoundError, ImageReadError
+from ..utils.errors import (ConfigError, DataError, FaceNotFoundError, ImageReadError,
+                            WeightsNotFoundError)
 from .base_predictor import (BasePredictor, build_generator, count_numbered, find_weights,
                              inference_generator, read_net_weights)
 
@@ -262,6 +263,7 @@ class Photo2CartoonPredictor(BasePredictor):
                             "the genA2B weights of photo2cartoon", TRAIN_HINT, WEIGHTS_URL)
         self.weight_source = path
         if os.path.isdir(path):  # exported by tools/export_model.py
+            _check_exported_input(path)
             generator = load_generator(path, backend=backend)
             shape = generator.input_shape
             return generator, int(shape[-1]) if shape and shape[-1] else 256
@@ -368,6 +370,28 @@ def _faceseg_runner(net, path, backend):
     config = {"net": "FaceSegProbability", "img_size": INPUT_SIZE}
     return inference_generator(FaceSegProbability(net), backend, path, config,
                                "photo2cartoon", "faceseg")
+
+
+def _check_exported_input(folder):
+    """An exported model that does not take RGB photos (DCGAN's noise generator, a
+    one-channel net) is refused by its meta.json when it loads, not by an input-shape
+    error at the first photo. A folder without meta.json is left to the backend."""
+    from ..utils.export import read_meta
+
+    meta = read_meta(folder)
+    kind, shape = meta.get("input_kind"), list(meta.get("input_shape") or [])
+    if kind is None or len(shape) != 4:
+        return
+    if kind == "image" and shape[1] == 3:
+        return
+    dims = ", ".join("N" if d is None else str(d) for d in shape)
+    takes = "noise" if kind == "noise" else f"{shape[1]}-channel {kind}s"
+    source = ".".join(str(meta[k]) for k in ("model", "net") if meta.get(k)) or "a model"
+    raise WeightsNotFoundError(
+        f"'{folder}' is not a photo2cartoon generator: it is an export of {source} "
+        f"({meta.get('generator', 'a generator')}) that takes {takes} ({dims}); "
+        f"photo2cartoon needs one that takes RGB photos (N, 3, H, W): pass "
+        f"{WEIGHTS_FILE}, a U-GAT-IT checkpoint or its export")
 
 
 def _config_from_params(params):

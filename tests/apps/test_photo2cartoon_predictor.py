@@ -416,6 +416,29 @@ def test_exported_folder_runs_through_the_inference_backend(tmp_path, monkeypatc
     assert asked == [(str(folder), "paddle")] and p.img_size == 128
 
 
+def test_exported_model_that_takes_no_photos_is_refused_when_it_loads(tmp_path, monkeypatch):
+    """DCGAN's export takes noise: its meta.json says so before anything runs, instead
+    of an input-shape error at the first photo."""
+    from ppgan_lite.apps import inference
+    from ppgan_lite.models.generators.dcgan import DCGenerator
+    from ppgan_lite.utils import export
+
+    monkeypatch.setattr(inference, "load_generator", pytest.fail)  # never reached
+    folder = tmp_path / "inference_model"
+    folder.mkdir()
+    net = DCGenerator(input_nz=100, input_nc=3, output_nc=3, ngf=8)
+    kind, input_name, chw = export.generator_input(net)
+    export.write_meta(str(folder), export.make_meta("DCGANModel", "netG", net, kind,
+                                                    input_name, chw, [None, 3, 64, 64], None))
+    with pytest.raises(WeightsNotFoundError) as info:
+        Photo2CartoonPredictor(output_path=None, weight_path=str(folder), backend="paddle")
+    message = str(info.value)
+    assert message.startswith(f"'{folder}' is not a photo2cartoon generator: it is an export "
+                              f"of DCGANModel.netG (DCGenerator) that takes noise "
+                              f"(N, 100, 1, 1)")
+    assert "needs one that takes RGB photos (N, 3, H, W)" in message and "\n" not in message
+
+
 def test_importing_the_apps_package_loads_no_heavy_modules():
     import subprocess
     import sys
