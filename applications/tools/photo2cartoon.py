@@ -97,17 +97,28 @@ def main(argv=None):
 
 
 def check_inputs(args):
-    """Fail on a wrong path before the models load (seconds saved, same message)."""
+    """Fail on a wrong path before the models load (seconds saved, same message); a
+    folder given as a file, or a file as a folder, names the flag to use instead."""
+    from ppgan_lite.apps.base_predictor import open_video
     from ppgan_lite.utils.errors import ConfigError, DataError, ImageReadError
+    from ppgan_lite.utils.fileio import make_dirs
 
+    for flag, path in (("--input_image", args.input_image), ("--video", args.video)):
+        if path and os.path.isdir(path):
+            raise DataError(f"{flag} '{path}' is a folder: use --input_dir for a folder "
+                            f"of photos")
     if args.input_image and not os.path.isfile(args.input_image):
         raise ImageReadError(f"cannot read image '{args.input_image}': no such file")
-    if args.video and not os.path.isfile(args.video):
-        raise ImageReadError(f"cannot read video '{args.video}': no such file")
+    if args.video:  # missing, a still image, not a video: before the models load
+        open_video(args.video).release()
+    if args.input_dir and os.path.isfile(args.input_dir):
+        raise DataError(f"--input_dir '{args.input_dir}' is a file: use --input_image for "
+                        f"one photo (--video for a video)")
     if args.input_dir and not os.path.isdir(args.input_dir):
         raise DataError(f"input folder '{args.input_dir}' does not exist")
     if not 16 <= args.output_size <= 4096:
         raise ConfigError(f"--output_size {args.output_size}: use 16 to 4096")
+    make_dirs(args.output_path, "--output_path")
 
 
 def run_image(predictor, args):

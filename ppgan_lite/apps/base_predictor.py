@@ -12,8 +12,9 @@ import os
 import re
 import time
 
-from ..utils.errors import WeightsNotFoundError
-from ..utils.image_io import read_image, write_image
+from ..utils.errors import ImageReadError, WeightsNotFoundError
+from ..utils.fileio import make_dirs
+from ..utils.image_io import is_still_image, read_image, write_image
 # weights, exported generators and ONNX conversions share one user cache,
 # $PPGAN_LITE_CACHE or ~/.cache/ppgan_lite (never the installed package)
 from .inference import CACHE_ENV, cache_root as cache_dir
@@ -72,7 +73,41 @@ class BasePredictor:
         if self.output_path is None:
             return None
         with self.stage("write"):
+            make_dirs(self.output_path, "output_path")  # a file there is one line
             return write_image(os.path.join(self.output_path, filename), image)
+
+
+# ---------------------------------------------------------------- video
+# What a video reader says to a photo; the predictors' run() and the CLIs'
+# --input_image take one.
+PHOTO_HINT = "run() in Python, --input_image on the command line"
+
+
+def open_video(path):
+    """An opened ``cv2.VideoCapture`` of the video file ``path``. A missing file, a
+    folder, a still image (OpenCV would read it as a one-frame video) or a file OpenCV
+    cannot decode is a one-line ImageReadError."""
+    import cv2
+
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ImageReadError(f"cannot read video '{path}': it is a folder, not a video file")
+    if not os.path.isfile(path):
+        raise ImageReadError(f"cannot read video '{path}': no such file")
+    if is_still_image(path):
+        raise ImageReadError(f"cannot read video '{path}': it is a still image, not a "
+                             f"video: pass it as a photo ({PHOTO_HINT})")
+    # FFmpeg would print its own complaint about a broken file beside ours. OpenCV reads
+    # this when it first opens a video in the process (a CLI: here); a user's value stays
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    capture = cv2.VideoCapture(path)
+    # OpenCV "opens" any file FFmpeg probes; only a decoded frame tells a video
+    if not (capture.isOpened() and capture.read()[0]):
+        capture.release()
+        raise ImageReadError(f"cannot read video '{path}': not a video OpenCV can decode "
+                             f"(a photo goes to {PHOTO_HINT})")
+    capture.release()  # opened again, so that reading starts at the first frame
+    return cv2.VideoCapture(path)
 
 
 # ---------------------------------------------------------------- weights

@@ -32,8 +32,9 @@ from ..faceutils.segmentation import (faceseg_weights_path, load_faceseg,
                                       require_faceseg_weights)
 from ..utils.errors import (ConfigError, DataError, FaceNotFoundError, ImageReadError,
                             WeightsNotFoundError)
+from ..utils.fileio import make_dirs
 from .base_predictor import (BasePredictor, build_generator, count_numbered, find_weights,
-                             inference_generator, read_net_weights)
+                             inference_generator, open_video, read_net_weights)
 
 # PaddleGAN's photo2cartoon generator (it builds ResnetUGATITP2CGenerator() with defaults).
 DEFAULT_GENERATOR = {"name": "ResnetUGATITP2CGenerator", "ngf": 32, "img_size": 256,
@@ -201,11 +202,11 @@ class Photo2CartoonPredictor(BasePredictor):
                 raise ConfigError("run_video needs output_file or an output_path to write to")
             stem = os.path.splitext(os.path.basename(path))[0]
             output_file = os.path.join(self.output_path, f"{stem}_cartoon.mp4")
-        capture = _open_video(path)
+        capture = open_video(path)
         fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
         total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        folder = os.path.dirname(os.path.abspath(output_file))
-        os.makedirs(folder, exist_ok=True)
+        folder = make_dirs(os.path.dirname(os.path.abspath(output_file)),
+                           "video output folder")
         # written under a temporary name and renamed: a stopped run leaves no half video
         partial = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(output_file)}")
         size = self.output_size
@@ -425,15 +426,6 @@ def _inside_photo(info, size):
     coverage = (np.clip(sx + 1, 0, 1) * np.clip(width - sx, 0, 1)
                 * np.clip(sy + 1, 0, 1) * np.clip(height - sy, 0, 1))
     return coverage.astype(np.float32)
-
-
-def _open_video(path):
-    if not os.path.isfile(path):
-        raise ImageReadError(f"cannot read video '{path}': no such file")
-    capture = cv2.VideoCapture(path)
-    if not capture.isOpened():
-        raise ImageReadError(f"cannot read video '{path}': not a video OpenCV can decode")
-    return capture
 
 
 def _resize(image, size):

@@ -242,6 +242,17 @@ def write_image(path, image, quality=95):
     return path
 
 
+def is_still_image(path):
+    """True where ``path`` is one picture PIL recognises (not an animation): OpenCV
+    opens such a file as a one-frame video, which is never what was meant."""
+    try:
+        with open(path, "rb") as f, _open_header(f) as im:
+            # PIL identifies MPEG-1 streams too, without reading their frames
+            return im.format != "MPEG" and getattr(im, "n_frames", 1) <= 1
+    except Exception:  # not an image PIL knows: a video, or nothing readable
+        return False
+
+
 def list_images(folder, recursive=False, extensions=IMAGE_EXTENSIONS):
     """Sorted paths of the image files in ``folder`` (hidden files skipped;
     extensions compared case-insensitively). Sorting is by the path relative to

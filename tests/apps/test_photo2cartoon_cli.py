@@ -122,6 +122,37 @@ def test_bad_input_is_one_line_and_exit_2(cli, small_checkpoint, tmp_path, capsy
     assert expected in one_error_line(capsys)
 
 
+@pytest.mark.parametrize("case, expected", [
+    ("output_is_a_file", "--output_path '{tmp}/afile' is a file, not a folder"),
+    ("image_is_a_folder", "--input_image '{tmp}/photos' is a folder: use --input_dir"),
+    ("dir_is_a_file", "--input_dir '{tmp}/me.jpg' is a file: use --input_image"),
+    ("video_is_a_folder", "--video '{tmp}/photos' is a folder: use --input_dir"),
+    ("video_is_a_photo", "cannot read video '{tmp}/me.jpg': it is a still image, not a "
+                         "video: pass it as a photo (run() in Python, --input_image on"),
+    ("video_is_text", "cannot read video '{tmp}/notes.mp4': not a video OpenCV can decode"),
+])
+def test_wrong_kind_of_path_names_the_flag_to_use(cli, astronaut, tmp_path, capsys, case,
+                                                  expected):
+    """Checked before the models load, so no weights are needed to see it; nothing is
+    written, and a file in the way of the output folder is left as it was."""
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "me.jpg").write_bytes(jpeg_bytes(astronaut))
+    (tmp_path / "notes.mp4").write_text("not a video\n" * 100)
+    (tmp_path / "afile").write_text("keep me")
+    source = {"output_is_a_file": ["--input_image", "me.jpg"],
+              "image_is_a_folder": ["--input_image", "photos"],
+              "dir_is_a_file": ["--input_dir", "me.jpg"],
+              "video_is_a_folder": ["--video", "photos"],
+              "video_is_a_photo": ["--video", "me.jpg"],
+              "video_is_text": ["--video", "notes.mp4"]}[case]
+    output = "afile" if case == "output_is_a_file" else "out"
+    argv = [source[0], str(tmp_path / source[1]), "--output_path", str(tmp_path / output),
+            "--weight_path", str(tmp_path / "never_loaded.pdparams")]
+    assert exit_code(cli, argv) == 2
+    assert expected.format(tmp=tmp_path) in one_error_line(capsys)
+    assert not (tmp_path / "out").exists() and (tmp_path / "afile").read_text() == "keep me"
+
+
 def exit_code(cli, argv):
     """main's return value, or the code argparse exits with."""
     try:
@@ -138,6 +169,20 @@ def test_script_runs_standalone_without_a_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: cannot read image '{tmp_path / 'missing.jpg'}': no such file"]
+
+
+def test_video_that_is_no_video_is_one_line_standalone(tmp_path):
+    """In its own process the first video OpenCV opens is ours, so FFmpeg's complaint
+    about the file is silenced and stderr is our line alone; no models load."""
+    (tmp_path / "notes.mp4").write_text("not a video\n" * 100)
+    result = subprocess.run(
+        [sys.executable, SCRIPT, "--video", "notes.mp4"],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: cannot read video 'notes.mp4': not a video OpenCV can decode (a photo goes "
+        "to run() in Python, --input_image on the command line)"]
+    assert not (tmp_path / "output").exists()
 
 
 def test_video_is_tracked_frame_by_frame(cli, small_checkpoint, astronaut, tmp_path, capsys):

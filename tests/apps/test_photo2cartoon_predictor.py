@@ -1,4 +1,5 @@
 import os
+import re
 
 import cv2
 import numpy as np
@@ -185,6 +186,8 @@ def test_not_an_image_and_truncated_files(predictor, astronaut, tmp_path):
 
     with pytest.raises(ImageReadError, match="no such file"):
         predictor.run(str(tmp_path / "missing.png"))
+    with pytest.raises(ImageReadError, match="it is a folder, not an image file"):
+        predictor.run(str(tmp_path))
 
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(png_header_only(20000, 20000))
@@ -437,6 +440,35 @@ def test_exported_model_that_takes_no_photos_is_refused_when_it_loads(tmp_path, 
                               f"of DCGANModel.netG (DCGenerator) that takes noise "
                               f"(N, 100, 1, 1)")
     assert "needs one that takes RGB photos (N, 3, H, W)" in message and "\n" not in message
+
+
+def test_output_path_that_is_a_file_is_one_line(small_checkpoint, astronaut, tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    p = Photo2CartoonPredictor(output_path=str(afile), weight_path=small_checkpoint,
+                               output_size=64, backend="dynamic")
+    with pytest.raises(ConfigError, match=f"output_path '{afile}' is a file, not a folder"):
+        p.run(astronaut)
+    assert afile.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("photo", "it is a still image, not a video: pass it as a photo (run() in Python"),
+    ("text", "not a video OpenCV can decode"),
+    ("folder", "it is a folder, not a video file"),
+    ("missing", "no such file"),
+])
+def test_run_video_refuses_what_is_no_video(predictor, astronaut, tmp_path, case, expected):
+    """OpenCV opens a photo as a one-frame video and a text file as an empty one."""
+    path = {"photo": tmp_path / "astronaut.jpg", "text": tmp_path / "notes.mp4",
+            "folder": tmp_path, "missing": tmp_path / "nope.mp4"}[case]
+    if case == "photo":
+        path.write_bytes(jpeg_bytes(astronaut))
+    elif case == "text":
+        path.write_text("not a video\n" * 100)
+    with pytest.raises(ImageReadError, match=re.escape(expected)):
+        predictor.run_video(str(path), output_file=str(tmp_path / "out" / "x.mp4"))
+    assert not (tmp_path / "out").exists()
 
 
 def test_importing_the_apps_package_loads_no_heavy_modules():
