@@ -1,12 +1,14 @@
 """`tools/main.py`: train or evaluate from a config, PaddleGAN's flags."""
-import argparse
 import json
 import os
+import shutil
 import time
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(
+    from ..utils.errors import argument_parser
+
+    p = argument_parser(
         prog="tools/main.py",
         description="Train or evaluate a ppgan_lite model from a YAML config.")
     p.add_argument("-c", "--config-file", "--config_file", dest="config_file", required=True,
@@ -35,8 +37,11 @@ def register_all():
 def choose_run_dir(cfg, args):
     if args.output_dir:
         return args.output_dir
-    if args.resume:  # continue in the run that wrote the checkpoint
-        return os.path.dirname(os.path.dirname(os.path.abspath(args.resume)))
+    if args.resume:  # continue in the run that wrote <run>/checkpoints/iter_N.ckpt.npz
+        folder = os.path.dirname(os.path.abspath(args.resume))
+        if os.path.basename(folder) == "checkpoints":
+            return os.path.dirname(folder)
+        # a checkpoint kept elsewhere (~/Downloads): a new run folder, not its parent
     stem = os.path.splitext(os.path.basename(args.config_file))[0]
     stamp = time.strftime("%Y-%m-%d-%H-%M-%S")
     return os.path.join(cfg.get("output_dir", "output_dir"), f"{stem}-{stamp}")
@@ -52,6 +57,17 @@ def main(argv=None):
     return run_cli(run, args)
 
 
+def _check_evaluation(cfg, args):
+    from ..utils.errors import ConfigError
+
+    if not (args.load or args.resume):
+        raise ConfigError("--evaluate-only scores trained weights: pass --load <checkpoint "
+                          "or PaddleGAN .pdparams>")
+    if not (cfg.get("validate") or {}).get("metrics"):
+        raise ConfigError(f"{args.config_file} has no validate.metrics to compute: add a "
+                          f"validate.metrics section (configs/dcgan_lfw.yaml has one)")
+
+
 def run(args):
     from ..utils.config import load_config, validate_config
     from .trainer import Trainer
@@ -61,15 +77,25 @@ def run(args):
     if args.amp:
         cfg["amp"], cfg["amp_level"] = True, args.amp_level
     validate_config(cfg, require_train_data=not args.evaluate_only)
+    if args.evaluate_only:
+        _check_evaluation(cfg, args)
     run_dir = choose_run_dir(cfg, args)
-    trainer = Trainer(cfg, run_dir, resume=args.resume, load=args.load, seed=args.seed,
-                      amp=bool(cfg.get("amp")), evaluate_only=args.evaluate_only)
+    fresh = not os.path.exists(run_dir)
+    try:
+        trainer = Trainer(cfg, run_dir, resume=args.resume, load=args.load, seed=args.seed,
+                          amp=bool(cfg.get("amp")), evaluate_only=args.evaluate_only)
+    except BaseException:
+        if fresh:  # a run that never started leaves no empty folder behind
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     if args.evaluate_only:
         results = trainer.validate()
         summary = {"config": args.config_file, "weights": args.load or args.resume,
                    "metrics": results}
-        with open(os.path.join(run_dir, "evaluation.json"), "w") as f:
+        path = os.path.join(run_dir, "evaluation.json")
+        with open(path, "w") as f:
             json.dump(summary, f, indent=2)
+        trainer.logger.info(f"wrote {path}")
         print(json.dumps(summary))
     else:
         trainer.train()

@@ -13,7 +13,9 @@ from ..utils import checkpoint as ckpt
 from ..utils import runtime
 from ..utils.config import dump_config, to_plain
 from ..utils.errors import ConfigError, TrainingDivergedError
-from ..utils.logger import JsonlWriter, Timer, VisualDLWriter, format_eta, get_logger, now
+from ..utils.fileio import make_dirs
+from ..utils.logger import (JsonlWriter, Timer, VisualDLWriter, format_eta, get_logger, now,
+                            to_run_file)
 from ..utils.registry import METRICS, MODELS, build
 from . import distributed as dist_utils
 from .pictures import RunPictures, flatten_metrics
@@ -30,7 +32,7 @@ class Trainer:
         self.rank, self.world_size = dist_utils.setup()
         self.is_main = self.rank == 0
         if self.is_main:
-            os.makedirs(run_dir, exist_ok=True)
+            make_dirs(run_dir, "run folder")
         self.logger = get_logger(output_dir=run_dir if self.is_main else None)
         if not self.is_main:
             self.logger.setLevel("WARNING")
@@ -67,6 +69,9 @@ class Trainer:
         self.iters_per_epoch = len(self.train_loader) if self.train_loader else 1
         if cfg.get("total_iters"):
             self.total_iters, self.by_epoch = int(cfg.total_iters), False
+            if cfg.get("epochs") and not evaluate_only:  # -o total_iters=20 on an epochs config
+                self.logger.info(f"total_iters {self.total_iters} sets the length; epochs "
+                                 f"{cfg.epochs} is not used (set one of the two)")
         else:
             self.total_iters = int(cfg.get("epochs", 1)) * self.iters_per_epoch
             self.by_epoch = True
@@ -336,11 +341,14 @@ class Trainer:
         self.vdl.scalars({**losses, **stats, "lr": lr or 0.0}, self.current_iter)
         loss_text = " ".join(f"{k}: {v:.4f}" for k, v in losses.items())
         bar.set_postfix_str(loss_text[:60], refresh=False)
-        tqdm.write(f"iter {self.current_iter}/{self.total_iters} epoch {epoch} "
-                   f"lr {lr if lr is None else f'{lr:.3e}'} {loss_text} "
-                   f"batch_cost {stats['batch_cost']:.3f}s reader_cost "
-                   f"{stats['reader_cost']:.4f}s ips {stats['ips']:.1f} img/s "
-                   f"eta {format_eta(eta)}")
+        line = (f"iter {self.current_iter}/{self.total_iters} epoch {epoch} "
+                f"lr {lr if lr is None else f'{lr:.3e}'} {loss_text} "
+                f"batch_cost {stats['batch_cost']:.3f}s reader_cost "
+                f"{stats['reader_cost']:.4f}s ips {stats['ips']:.1f} img/s "
+                f"eta {format_eta(eta)}")
+        if self.is_main:
+            tqdm.write(line)
+            to_run_file(self.logger, line)
 
     # ------------------------------------------------------------ pictures
     def _fixed_inputs(self):

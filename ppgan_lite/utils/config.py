@@ -328,6 +328,10 @@ def validate_config(cfg, require_train_data=True):
     validate_component(cfg.model, (MODELS,), "model")
     if cfg.get("total_iters") is None and cfg.get("epochs") is None and require_train_data:
         raise ConfigError("config needs 'epochs' or 'total_iters' to know how long to train")
+    for key in ("total_iters", "epochs"):
+        if cfg.get(key) is not None and cfg[key] < 1:
+            raise ConfigError(f"config key '{key}' is {cfg[key]}: use a number of "
+                              f"{'iterations' if key == 'total_iters' else 'epochs'} >= 1")
     dataset = cfg.get("dataset") or {}
     for key in dataset:
         if key not in ("train", "test"):

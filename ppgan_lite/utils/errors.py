@@ -45,3 +45,16 @@ def run_cli(work, *args, **kwargs):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0 if code is None else code
+
+
+def argument_parser(**kwargs):
+    """An ``argparse.ArgumentParser`` whose bad or missing flag is one line
+    (``error: ... (see PROG --help)``) and exit 2, like every other user error,
+    instead of the whole usage block."""
+    import argparse
+
+    class OneLineParser(argparse.ArgumentParser):
+        def error(self, message):
+            self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+    return OneLineParser(**kwargs)

@@ -45,6 +45,15 @@ def get_logger(name="ppgan_lite", output_dir=None):
     return logger
 
 
+def to_run_file(logger, message, level=logging.INFO):
+    """``message`` into the run's ``train.log`` only: the console already shows it
+    (the trainer prints its iteration lines with ``tqdm.write`` so the bar survives)."""
+    record = logger.makeRecord(logger.name, level, __file__, 0, message, None, None)
+    for handler in logger.handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+
+
 def _clean(value):
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)

@@ -161,6 +161,47 @@ def test_repeated_o_flags_add_up():
     assert args.opt == ["total_iters=60", "log_config.interval=20", "validate.interval=0"]
 
 
+def test_bad_flag_is_one_line_not_the_usage_block(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["-c", CONFIG, "--seed", "abc"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("error: argument --seed") and "--help" in err
+
+
+def test_resume_from_a_checkpoint_kept_elsewhere_makes_a_new_run_folder(tmp_path, monkeypatch):
+    from ppgan_lite.engine.cli import choose_run_dir
+
+    cfg = {"output_dir": str(tmp_path / "runs")}
+    inside = parse_args(["-c", CONFIG, "--resume", "/x/run1/checkpoints/iter_4.ckpt.npz"])
+    assert choose_run_dir(cfg, inside) == "/x/run1"
+    elsewhere = parse_args(["-c", CONFIG, "--resume", "/home/me/Downloads/iter_4.ckpt.npz"])
+    folder = choose_run_dir(cfg, elsewhere)
+    assert folder.startswith(str(tmp_path / "runs" / "dcgan_lfw-"))
+
+
+def test_a_run_that_fails_before_training_leaves_no_folder(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    code = main(["-c", CONFIG, "-o"] + TINY + [f"output_dir={runs}",
+                                               "dataset.train.batch_size=1000"])
+    assert code == 2 and "error:" in capsys.readouterr().err
+    assert not runs.exists() or os.listdir(runs) == []
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    code = main(["-c", CONFIG, "--output-dir", str(blocker), "-o"] + TINY)
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "is a file, not a folder" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("override, message", [
+    ("total_iters=0", "use a number of iterations >= 1"),
+    ("total_iters=-5", "use a number of iterations >= 1"),
+])
+def test_training_length_must_be_positive(tmp_path, capsys, override, message):
+    code = main(["-c", CONFIG, "--output-dir", str(tmp_path / "r"), "-o"] + TINY + [override])
+    assert code == 2 and message in capsys.readouterr().err
+
+
 def test_missing_data_dir_says_how_to_get_it(tmp_path, capsys):
     cfg = tmp_path / "folder.yaml"
     cfg.write_text(f"_base_: {CONFIG}\ndataset:\n  train:\n    _delete_: true\n"
@@ -175,6 +216,16 @@ def test_missing_data_dir_says_how_to_get_it(tmp_path, capsys):
 def test_amp_on_cpu_is_a_clear_error(tmp_path, capsys):
     code = main(["-c", CONFIG, "--output-dir", str(tmp_path / "r"), "--amp", "-o"] + TINY)
     assert code == 2 and "needs a GPU" in capsys.readouterr().err
+
+
+def test_evaluate_only_needs_weights_and_metrics(tmp_path, capsys):
+    code = main(["-c", CONFIG, "--evaluate-only", "--output-dir", str(tmp_path / "e"), "-o"]
+                + TINY)
+    assert code == 2 and "pass --load" in capsys.readouterr().err
+    code = main(["-c", CONFIG, "--evaluate-only", "--load", "x.ckpt.npz", "--output-dir",
+                 str(tmp_path / "e"), "-o"] + TINY + ["validate.metrics={}"])
+    assert code == 2 and "no validate.metrics" in capsys.readouterr().err
+    assert not (tmp_path / "e").exists()
 
 
 def test_evaluate_only_prints_and_writes_a_json_summary(tmp_path, capsys):
