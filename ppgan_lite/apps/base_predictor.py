@@ -12,12 +12,12 @@ import os
 import re
 import time
 
+# weights, exported generators and ONNX conversions share one user cache,
+# $PPGAN_LITE_CACHE or ~/.cache/ppgan_lite (never the installed package)
+from ..utils.cache import CACHE_ENV, cache_root as cache_dir
 from ..utils.errors import ImageReadError, WeightsNotFoundError
 from ..utils.fileio import make_dirs
 from ..utils.image_io import is_still_image, read_image, write_image
-# weights, exported generators and ONNX conversions share one user cache,
-# $PPGAN_LITE_CACHE or ~/.cache/ppgan_lite (never the installed package)
-from .inference import CACHE_ENV, cache_root as cache_dir
 
 logger = logging.getLogger("ppgan_lite.apps")
 
