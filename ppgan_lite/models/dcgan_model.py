@@ -10,7 +10,7 @@ import paddle
 from ..utils.registry import CRITERIONS, DISCRIMINATORS, GENERATORS, MODELS, build
 from .base_model import BaseModel
 from .criterions.gan_loss import clip_weights, gradient_penalty
-from .init import init_weights
+from .layers.init import init_weights
 
 
 @MODELS.register()

@@ -14,8 +14,8 @@ import paddle
 
 from ..utils.registry import CRITERIONS, DISCRIMINATORS, GENERATORS, MODELS, build
 from .base_model import BaseModel
-from .generators.ugatit_blocks import RhoClipper
-from .init import init_weights
+from .layers.init import init_weights
+from .layers.lin import RhoClipper
 from .ugatit_visuals import heatmap_image
 
 

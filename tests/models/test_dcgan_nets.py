@@ -11,7 +11,7 @@ import paddle.nn as nn
 from ppgan_lite.models import discriminators, generators  # noqa: F401  (registration)
 from ppgan_lite.models.discriminators.dcdiscriminator import DCDiscriminator
 from ppgan_lite.models.generators.dcgan import DCGenerator
-from ppgan_lite.models.init import fans, init_weights
+from ppgan_lite.models.layers.init import fans, init_weights
 from ppgan_lite.utils.errors import ConfigError
 from ppgan_lite.utils.registry import DISCRIMINATORS, GENERATORS, build
 

@@ -13,7 +13,7 @@ from ppgan_lite.models.criterions.gan_loss import (GANLoss, GradientPenalty, cli
                                                    gradient_penalty)
 from ppgan_lite.models.criterions.pixel_loss import BCEWithLogitsLoss, L1Loss, MSELoss
 from ppgan_lite.models.discriminators.dcdiscriminator import DCDiscriminator
-from ppgan_lite.models.init import init_weights
+from ppgan_lite.models.layers.init import init_weights
 from ppgan_lite.utils.errors import ConfigError
 from ppgan_lite.utils.registry import CRITERIONS, build
 

@@ -9,12 +9,12 @@ import paddle
 import paddle.nn.functional as F
 from paddle.static import InputSpec
 
-from ppgan_lite.models.discriminators.ugatit_discriminator import (
-    SpectralNormConv2D, SpectralNormLinear, UGATITDiscriminator)
+from ppgan_lite.models.discriminators.ugatit_discriminator import UGATITDiscriminator
 from ppgan_lite.models.generators.resnet_ugatit import ResnetUGATITGenerator
 from ppgan_lite.models.generators.resnet_ugatit_p2c import ResnetUGATITP2CGenerator
-from ppgan_lite.models.generators.ugatit_blocks import (
-    LIN, RhoClipper, SoftAdaLIN, mix_instance_layer_norm, reflection_pad, upsample2x)
+from ppgan_lite.models.layers.lin import LIN, RhoClipper, SoftAdaLIN, mix_instance_layer_norm
+from ppgan_lite.models.layers.resample import reflection_pad, upsample2x
+from ppgan_lite.models.layers.spectral_norm import SpectralNormConv2D, SpectralNormLinear
 from ppgan_lite.utils.errors import ConfigError
 from ppgan_lite.utils.registry import DISCRIMINATORS, GENERATORS, build
 

@@ -11,7 +11,7 @@ import paddle.nn.functional as F
 
 from ...utils.errors import ConfigError
 from ...utils.registry import CRITERIONS
-from ..init import BATCH_NORM_TYPES
+from ..layers.init import BATCH_NORM_TYPES
 
 GAN_MODES = ("vanilla", "lsgan", "wgan", "wgangp", "hinge")
 

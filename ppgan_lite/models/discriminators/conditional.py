@@ -7,8 +7,8 @@ linear map, so multi-hot tag vectors project as the sum of their tags."""
 import paddle.nn as nn
 
 from ...utils.registry import DISCRIMINATORS
-from ..generators.conditional import size_stages
-from ..generators.dcgan import check_norm_type, make_norm
+from ..layers.norm import check_norm_type, make_norm
+from ..layers.shapes import size_stages
 
 
 @DISCRIMINATORS.register()

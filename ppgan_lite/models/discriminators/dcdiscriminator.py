@@ -13,7 +13,8 @@ its DCGAN recipe uses 'batch'.
 import paddle.nn as nn
 
 from ...utils.registry import DISCRIMINATORS
-from ..generators.dcgan import check_img_size, check_norm_type, make_norm
+from ..layers.norm import check_norm_type, make_norm
+from ..layers.shapes import check_img_size
 
 
 @DISCRIMINATORS.register()

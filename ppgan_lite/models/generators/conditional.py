@@ -7,21 +7,9 @@ tutorial's 96 px), so the first transposed conv maps 1x1 to base x base.
 import paddle
 import paddle.nn as nn
 
-from ...utils.errors import ConfigError
 from ...utils.registry import GENERATORS
-from .dcgan import check_norm_type, make_norm
-
-
-def size_stages(img_size, who):
-    """(base, number of 2x stages) for img_size = base * 2**stages, base 3 or 4."""
-    for base in (4, 3):
-        stages, size = 0, base
-        while size < img_size:
-            size, stages = size * 2, stages + 1
-        if size == img_size and stages >= 1:
-            return base, stages
-    raise ConfigError(f"{who} img_size must be 4*2^k or 3*2^k (e.g. 32, 64, 96), "
-                      f"got {img_size!r}")
+from ..layers.norm import check_norm_type, make_norm
+from ..layers.shapes import size_stages
 
 
 @GENERATORS.register()

@@ -8,26 +8,12 @@ import paddle.nn as nn
 
 from ...utils.errors import ConfigError
 from ...utils.registry import GENERATORS
-from .ugatit_blocks import (LIN, AdaLIN, ResnetAdaLINBlock, ResnetBlock, Sequential,
-                            Upsample2x, build_norm_layer, class_activation, reflect_conv,
-                            trace_without_rewrite)
-
-N_DOWNSAMPLING = 2
-
-
-def style_mlp(dim, img_size, ngf, light):
-    """FC stack that turns CAM features into style features. Light: on the pooled
-    [N, C] vector; full: on the flattened map (PaddleGAN's size formula, kept exactly
-    so full-model weights keep their shape)."""
-    mult = 2 ** N_DOWNSAMPLING
-    in_dim = dim if light else img_size // mult * img_size // mult * ngf * mult
-    return Sequential(nn.Linear(in_dim, dim, bias_attr=False), nn.ReLU(),
-                         nn.Linear(dim, dim, bias_attr=False), nn.ReLU())
-
-
-def cam_style_input(x, light):
-    return x.mean(axis=[2, 3]) if light else x.flatten(1)
-
+from ..layers.lin import LIN, AdaLIN
+from ..layers.norm import build_norm_layer
+from ..layers.resample import Upsample2x, reflect_conv
+from ..layers.sequential import Sequential, trace_without_rewrite
+from ..layers.ugatit_blocks import (N_DOWNSAMPLING, ResnetAdaLINBlock, ResnetBlock,
+                                    cam_style_input, class_activation, style_mlp)
 
 @GENERATORS.register()
 class ResnetUGATITGenerator(nn.Layer):

@@ -14,10 +14,12 @@ import paddle.nn.functional as F
 
 from ...utils.errors import ConfigError
 from ...utils.registry import GENERATORS
-from .resnet_ugatit import N_DOWNSAMPLING, cam_style_input, style_mlp
-from .ugatit_blocks import (LIN, ResnetAdaLINBlock, ResnetBlock, Sequential, SoftAdaLIN,
-                            Upsample2x, class_activation, plain_instance_norm, reflect_conv,
-                            trace_without_rewrite, upsample2x)
+from ..layers.lin import LIN, SoftAdaLIN
+from ..layers.norm import plain_instance_norm
+from ..layers.resample import Upsample2x, reflect_conv, upsample2x
+from ..layers.sequential import Sequential, trace_without_rewrite
+from ..layers.ugatit_blocks import (N_DOWNSAMPLING, ResnetAdaLINBlock, ResnetBlock,
+                                    cam_style_input, class_activation, style_mlp)
 
 HOURGLASS_DEPTH = 4  # the hourglass halves the map 4 times: sizes must divide by 16
 

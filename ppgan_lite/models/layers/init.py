@@ -11,7 +11,7 @@ import math
 import paddle
 import paddle.nn as nn
 
-from ..utils.errors import ConfigError
+from ...utils.errors import ConfigError
 
 INIT_TYPES = ("normal", "xavier", "kaiming", "orthogonal")
 
