@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Generate images from a trained (conditional) DCGAN-family generator.
+"""Generate images from a trained generator (DCGAN family, conditional GANs: any model
+whose main generator takes noise, as its ``generators`` declaration says).
 
     python applications/generate.py --weights output_dir/<run>/checkpoints/iter_00000800.ckpt.npz \
         --num 64 --seed 0 --output_dir generated/
@@ -50,7 +51,8 @@ def slerp(a, b, t):
 
 
 def load_model(weights, config_path):
-    from ppgan_lite.engine.cli import register_all
+    """The model the weights were trained as, with its generator nets loaded."""
+    from ppgan_lite import register_all
     from ppgan_lite.utils import checkpoint as ckpt
     from ppgan_lite.utils.config import load_config, to_attr_dict
     from ppgan_lite.utils.errors import ConfigError
@@ -72,43 +74,50 @@ def load_model(weights, config_path):
         raise ConfigError(f"'{weights}' carries no config: pass the one it was trained "
                           f"with, e.g. --config configs/dcgan_lfw.yaml")
     model = build(cfg.model, MODELS, "model")
-    if not hasattr(model, "generate"):
-        raise ConfigError(f"{cfg.model.name} does not generate from noise; for image "
-                          f"translation use applications/tools/photo2cartoon.py")
-    if set(nets) == {""}:
-        nets = {"netG": nets[""]}
-    if "netG" not in nets:
-        raise ConfigError(f"'{weights}' has no 'netG' weights (it has {', '.join(nets)})")
-    ckpt.place_weights(model.nets["netG"], nets["netG"], weights, "netG")
-    model.nets["netG"].eval()
+    main_net = model.generator_spec().net
+    if set(nets) == {""}:  # a .pdparams of one net: the main generator's
+        nets = {main_net: nets[""]}
+    if main_net not in nets:
+        raise ConfigError(f"'{weights}' has no '{main_net}' weights (it has "
+                          f"{', '.join(nets) or 'none'})")
+    for spec in model.generators:
+        if spec.net in nets:
+            ckpt.place_weights(model.nets[spec.net], nets[spec.net], weights, spec.net)
     model.class_names = list((state or {}).get("classes") or [])
     return model
 
 
-def parse_labels(model, labels_arg, tags_arg, num):
-    """--labels / --tags -> the label array the generator takes, or None."""
+def parse_condition(model, spec, args):
+    """--labels / --tags -> {'labels': class indices or tag vectors}, or {}."""
     from ppgan_lite.utils.errors import ConfigError
 
+    labels_input = spec.input("labels")
+    if labels_input is None:
+        if args.labels or args.tags:
+            raise ConfigError(f"--labels/--tags need a conditional model; "
+                              f"{type(model).__name__} takes {spec.description or 'noise'}")
+        return {}
+    num_classes = labels_input.shape[0]
     names = list(getattr(model, "class_names", []) or [])
-    if tags_arg:
-        vec = np.zeros((num, model.num_classes), np.float32)
-        for tag in (t.strip() for t in tags_arg.split(",") if t.strip()):
+    if args.tags:
+        vec = np.zeros((args.num, num_classes), np.float32)
+        for tag in (t.strip() for t in args.tags.split(",") if t.strip()):
             if tag not in names:
                 raise ConfigError(f"unknown tag '{tag}'; this model knows: {', '.join(names)}")
             vec[:, names.index(tag)] = 1.0
-        return vec
-    if labels_arg:
+        return {"labels": vec}
+    if args.labels:
         out = []
-        for item in (x.strip() for x in labels_arg.split(",") if x.strip()):
-            if item.isdigit() and int(item) < model.num_classes:
+        for item in (x.strip() for x in args.labels.split(",") if x.strip()):
+            if item.isdigit() and int(item) < num_classes:
                 out.append(int(item))
             elif item in names:
                 out.append(names.index(item))
             else:
-                known = ", ".join(names) or f"0..{model.num_classes - 1}"
+                known = ", ".join(names) or f"0..{num_classes - 1}"
                 raise ConfigError(f"unknown label '{item}'; use one of: {known}")
-        return np.asarray(out, dtype="int64")
-    return None
+        return {"labels": np.asarray(out, dtype="int64")}
+    return {}
 
 
 def main(argv=None):
@@ -139,6 +148,25 @@ def check_numbers(args):
                           f"more (a walk needs two points)")
 
 
+def walk(model, spec, inputs, args):
+    """Frames of a closed spherical walk through the noise inputs between
+    ``--interp_points`` draws of 8 samples; the other inputs (a label) stay those of
+    the first sample."""
+    from ppgan_lite.utils.visual import make_grid, tensor_to_images
+
+    kinds = {i.name: i.kind for i in spec.inputs}
+    fixed = {k: np.repeat(v[:1], 8, axis=0) for k, v in inputs.items() if kinds[k] != "noise"}
+    points = [model.sample_inputs(8, args.seed + 1 + k, **fixed)
+              for k in range(args.interp_points)]
+    frames = []
+    for a, b in zip(points, points[1:] + points[:1]):
+        for t in np.linspace(0, 1, args.interp_steps, endpoint=False):
+            step = {k: (np.stack([slerp(a[k][j], b[k][j], t) for j in range(8)])
+                        if kinds[k] == "noise" else a[k]).astype("float32") for k in a}
+            frames.append(make_grid(tensor_to_images(model.generate(step)), nrow=8))
+    return frames
+
+
 def run(args):
     from ppgan_lite.utils.errors import ConfigError
     from ppgan_lite.utils.fileio import make_dirs
@@ -147,44 +175,27 @@ def run(args):
 
     check_numbers(args)
     model = load_model(args.weights, args.config)
+    spec = model.generator_spec()
+    if spec.takes_images:
+        raise ConfigError(f"{type(model).__name__} translates images ({spec.description}), "
+                          f"it does not generate from noise: use "
+                          f"applications/tools/photo2cartoon.py")
     make_dirs(args.output_dir, "--output_dir")
-    conditional = hasattr(model, "num_classes")
-    rng = np.random.RandomState(args.seed)
-    nrow = args.nrow
-    if conditional:
-        labels = parse_labels(model, args.labels, args.tags, args.num)
-        if labels is None:  # one row per class, the same noise in every row
-            per_class = nrow or 8
-            z, labels = model.class_grid_inputs(per_class, args.seed)
-            nrow = per_class
-        else:
-            z = rng.standard_normal((len(labels), model.nz, 1, 1)).astype("float32")
-
-        def generate(latents, fixed=None):
-            lab = labels if fixed is None else np.repeat(labels[:1], len(latents), axis=0)
-            return model.generate(latents, lab)
-    else:
-        if args.labels or args.tags:
-            raise ConfigError("--labels/--tags need a conditional model (CGANModel)")
-        z = rng.standard_normal((args.num, model.nz, 1, 1)).astype("float32")
-
-        def generate(latents, fixed=None):
-            return model.generate(latents)
-
-    images = tensor_to_images(generate(z))
+    condition = parse_condition(model, spec, args)
+    num, labels = args.num, spec.input("labels")
+    if labels is not None and not condition:  # the model's class grid: a row per class
+        num = (args.nrow or 8) * labels.shape[0]
+    inputs = model.sample_inputs(num, args.seed, **condition)
+    images = tensor_to_images(model.generate(inputs))
+    nrow = args.nrow or (None if condition else model.sample_nrow(num))
     if not args.no_individual:
         for i, im in enumerate(images):
             write_image(os.path.join(args.output_dir, f"sample_{i:04d}.png"), im)
     write_image(os.path.join(args.output_dir, "grid.png"), make_grid(images, nrow=nrow))
     written = [f"{len(images)} samples", "grid.png"]
-    if args.interp_points >= 2:  # the label stays fixed (the first one) along the walk
-        points = rng.standard_normal((args.interp_points, 8, model.nz, 1, 1)).astype("float32")
-        frames = []
-        for a, b in zip(points, np.roll(points, -1, axis=0)):  # a closed loop
-            for t in np.linspace(0, 1, args.interp_steps, endpoint=False):
-                zt = np.stack([slerp(a[j], b[j], t) for j in range(len(a))]).astype("float32")
-                frames.append(make_grid(tensor_to_images(generate(zt, fixed=True)), nrow=8))
-        save_gif(frames, os.path.join(args.output_dir, "interpolation.gif"), duration_ms=80)
+    if args.interp_points >= 2:
+        save_gif(walk(model, spec, inputs, args),
+                 os.path.join(args.output_dir, "interpolation.gif"), duration_ms=80)
         written.append("interpolation.gif")
     print(f"wrote {', '.join(written)} to {args.output_dir}")
 

@@ -68,7 +68,7 @@ def _worker(case_name, runs, warmup, mode="tuned"):
     paddle = import_paddle_quietly()
     import numpy as np
 
-    from ppgan_lite.engine.cli import register_all
+    from ppgan_lite import register_all
     from ppgan_lite.utils import runtime
     from ppgan_lite.utils.config import load_config
     from ppgan_lite.utils.registry import MODELS, build

@@ -65,7 +65,7 @@ def plot(runs, path):
 
 def main(argv=None):
     import ppgan_lite  # noqa: F401
-    from ppgan_lite.engine.cli import register_all
+    from ppgan_lite import register_all
     from ppgan_lite.utils.runtime import import_paddle_quietly
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -56,7 +56,7 @@ def parse_args(argv=None):
 
 def load_generator_net(config_file, weights, net_name=None, overrides=None):
     """(model name, net name, generator Layer with the weights loaded, in eval mode)."""
-    from ppgan_lite.engine.cli import register_all
+    from ppgan_lite import register_all
     from ppgan_lite.utils.checkpoint import load_weights
     from ppgan_lite.utils.config import load_config
     from ppgan_lite.utils.errors import ConfigError, WeightsNotFoundError

@@ -29,11 +29,6 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def register_all():
-    """Import every package that registers classes (explicit, so grep finds them)."""
-    from .. import datasets, metrics, models, solver  # noqa: F401
-
-
 def choose_run_dir(cfg, args):
     if args.output_dir:
         return args.output_dir
@@ -69,6 +64,7 @@ def _check_evaluation(cfg, args):
 
 
 def run(args):
+    from .. import register_all
     from ..utils.config import load_config, validate_config
     from .trainer import Trainer
 

@@ -37,10 +37,12 @@ class RunPictures:
     def write(self, iteration, fixed_batch, final=False):
         """Sample grid (same noise or images every time), current visuals, loss curve;
         at the end also the progress GIF."""
-        images = self.model.sample(self.grid_size, seed=self.seed, batch=fixed_batch)
+        condition = self.model.sample_condition(fixed_batch) if fixed_batch else {}
+        images = self.model.sample(self.grid_size, seed=self.seed, **condition)
         if images is not None:
             name = "final.png" if final else f"iter_{iteration:08d}.png"
-            save_grid(images, self.path("samples", name), nrow=self.model.sample_nrow)
+            save_grid(images, self.path("samples", name),
+                      nrow=self.model.sample_nrow(self.grid_size))
         visuals = self.model.get_current_visuals()
         if visuals and iteration > 0:
             side_by_side(visuals, self.path("visual_train", f"iter_{iteration:08d}.png"))

@@ -80,3 +80,22 @@ def describe_nan(losses):
         if not math.isfinite(value):
             return f"'{key}' = {value}"
     return None
+
+
+def learning_rates(schedulers):
+    """{'lr': rate} when every group runs at the same rate, else {'lr_<group>': rate}."""
+    rates = {group: float(sched()) for group, sched in schedulers.items()}
+    if len(set(rates.values())) <= 1:
+        return {"lr": next(iter(rates.values()))} if rates else {}
+    return {f"lr_{group}": rate for group, rate in rates.items()}
+
+
+def restore_schedules(schedulers, state):
+    """Each group's schedule from a checkpoint; checkpoints written before schedules
+    were per group hold one ``lr_scheduler`` state, which every group takes."""
+    saved = state.get("lr_schedulers")
+    if saved is None and state.get("lr_scheduler"):
+        saved = {group: state["lr_scheduler"] for group in schedulers}
+    for group, scheduler in schedulers.items():
+        if (saved or {}).get(group):
+            scheduler.set_state_dict(saved[group])

@@ -8,7 +8,7 @@ import paddle
 from tqdm import tqdm
 
 from ..datasets.builder import build_dataloader
-from ..solver import build_lr_scheduler
+from ..solver import build_lr_schedulers
 from ..utils import checkpoint as ckpt
 from ..utils import runtime
 from ..utils.config import dump_config, to_plain
@@ -17,110 +17,127 @@ from ..utils.fileio import make_dirs
 from ..utils.logger import (JsonlWriter, Timer, VisualDLWriter, format_eta, get_logger, now,
                             to_run_file)
 from ..utils.registry import METRICS, MODELS, build
+from ..utils.settings import RunSettings
 from . import distributed as dist_utils
 from .pictures import RunPictures, flatten_metrics
-from .state import (apply_optimizer_state, describe_nan, model_state, optimizer_state,
-                    seed_everything)
+from .state import (apply_optimizer_state, describe_nan, learning_rates, model_state,
+                    optimizer_state, restore_schedules, seed_everything)
 
 
 class Trainer:
+    """Builds what a config describes, in order, then runs it:
+
+    ``_setup_process`` (ranks, logger, seed, AMP check) -> ``_build_data`` (a missing
+    data folder fails before the model is built) -> ``_build_model`` ->
+    ``_build_optimizers`` (one lr schedule per optimizer group) ->
+    ``_setup_distributed`` -> ``_restore`` (--resume / --load) -> ``_open_outputs``.
+    """
+
     def __init__(self, cfg, run_dir, resume=None, load=None, seed=None, amp=False,
                  evaluate_only=False):
-        self.cfg = cfg
-        self.run_dir = run_dir
-        self.evaluate_only = evaluate_only
+        self.cfg, self.run_dir, self.evaluate_only = cfg, run_dir, evaluate_only
+        self.settings = RunSettings.from_config(cfg, seed)
+        self.seed = self.settings.seed
+        self.amp, self.amp_level = amp, self.settings.amp_level
+        self._setup_process()
+        self._build_data()
+        self._build_model()
+        self._build_optimizers()
+        self._setup_distributed()
+        self.current_iter = 0
+        self.ckpt_dir = os.path.join(run_dir, "checkpoints")
+        self.last_checkpoint = None
+        self._restore(resume, load)
+        self._open_outputs()
+
+    # ------------------------------------------------------------ setup
+    def _setup_process(self):
         self.rank, self.world_size = dist_utils.setup()
         self.is_main = self.rank == 0
         if self.is_main:
-            make_dirs(run_dir, "run folder")
-        self.logger = get_logger(output_dir=run_dir if self.is_main else None)
+            make_dirs(self.run_dir, "run folder")
+        self.logger = get_logger(output_dir=self.run_dir if self.is_main else None)
         if not self.is_main:
             self.logger.setLevel("WARNING")
-        self.seed = int(seed if seed is not None else cfg.get("seed", 0))
-        if amp:
+        if self.amp:
             self._check_amp()
-        self.amp = amp
-        self.amp_level = cfg.get("amp_level", "O1")
         seed_everything(self.seed)
         self.logger.info(f"CPU settings: {runtime.describe()['settings']}")
 
-        log_cfg = cfg.get("log_config") or {}
-        self.log_interval = int(log_cfg.get("interval", 10))
-        self.visual_interval = int(log_cfg.get("visiual_interval",
-                                               log_cfg.get("visual_interval", 500)))
-        self.grid_size = int(log_cfg.get("sample_grid", 64))
-        snap = cfg.get("snapshot_config") or {}
-        self.keep_last = int(snap.get("keep_last", snap.get("max_keep", 3)))
-        val = cfg.get("validate") or {}
-        self.validate_interval = int(val.get("interval", -1))
-        self.save_val_images = bool(val.get("save_img", True))
-
-        # data first: a missing data dir must fail before the model is built
+    def _build_data(self):
+        cfg = self.cfg
         self.train_loader = None
-        if not evaluate_only:
+        if not self.evaluate_only:
             self.train_loader = build_dataloader(cfg.dataset.train, is_train=True,
                                                  seed=self.seed,
                                                  distributed=self.world_size > 1)
         test_cfg = (cfg.get("dataset") or {}).get("test")
-        needs_test = evaluate_only or self.validate_interval > 0
+        needs_test = self.evaluate_only or self.settings.validate_interval > 0
         self.test_loader = (build_dataloader(test_cfg, is_train=False, seed=self.seed)
                             if test_cfg and needs_test else None)
-
         self.iters_per_epoch = len(self.train_loader) if self.train_loader else 1
         if cfg.get("total_iters"):
             self.total_iters, self.by_epoch = int(cfg.total_iters), False
-            if cfg.get("epochs") and not evaluate_only:  # -o total_iters=20 on an epochs config
+            if cfg.get("epochs") and not self.evaluate_only:  # -o total_iters=20 on an epochs config
                 self.logger.info(f"total_iters {self.total_iters} sets the length; epochs "
                                  f"{cfg.epochs} is not used (set one of the two)")
         else:
             self.total_iters = int(cfg.get("epochs", 1)) * self.iters_per_epoch
             self.by_epoch = True
-        interval = int(snap.get("interval", 1 if self.by_epoch else 1000))
-        self.snapshot_interval = interval * (self.iters_per_epoch if self.by_epoch else 1)
+        self.snapshot_interval = self.settings.snapshot_iters(self.by_epoch,
+                                                              self.iters_per_epoch)
 
-        self.model = build(cfg.model, MODELS, "model")
-        self.lr_scheduler = None
-        if cfg.get("lr_scheduler") and not evaluate_only:
-            self.lr_scheduler = build_lr_scheduler(cfg.lr_scheduler, self.iters_per_epoch,
-                                                   self.total_iters)
-        if not evaluate_only:
-            lr = self.lr_scheduler if self.lr_scheduler is not None else 2e-4
-            self.optimizers = self.model.setup_optimizers(lr, cfg.get("optimizer"))
-        else:
-            self.optimizers = {}
-        if self.amp and self.optimizers:
-            self._setup_amp()
-        if self.world_size > 1:
-            dist_utils.broadcast_nets(self.model.nets)
-            for group, opt in list(self.optimizers.items()):
-                self.optimizers[group] = dist_utils.GradientAveragingOptimizer(
-                    opt, self.world_size)
-            self.model.optimizers = self.optimizers
-            paddle.seed(self.seed + 1000003 * self.rank)  # each rank its own noise
-            batch = int((cfg.dataset.train or {}).get("batch_size", 1))
-            self.logger.info(f"{self.world_size} processes, batch {batch} per process: "
-                             f"effective batch {batch * self.world_size}")
+    def _build_model(self):
+        self.model = build(self.cfg.model, MODELS, "model")
+        val = self.cfg.get("validate") or {}
         self.metrics = {name: build({"name": name, **(mcfg or {})}, METRICS,
                                     f"validate.metrics.{name}")
                         for name, mcfg in (val.get("metrics") or {}).items()}
 
-        self.current_iter = 0
-        self.ckpt_dir = os.path.join(run_dir, "checkpoints")
-        self.last_checkpoint = None
+    def _build_optimizers(self):
+        self.lr_schedulers, self.optimizers = {}, {}
+        if self.evaluate_only:
+            return
+        multipliers = self.model.learning_rate_multipliers()
+        self.lr_schedulers = build_lr_schedulers(self.cfg, self.iters_per_epoch,
+                                                 self.total_iters, multipliers)
+        for group, factor in multipliers.items():
+            self.logger.info(f"optimizer.{group}: learning rate x{factor:.4g} "
+                             f"({type(self.model).__name__})")
+        self.optimizers = self.model.setup_optimizers(self.lr_schedulers,
+                                                      self.cfg.get("optimizer"))
+        if self.amp and self.optimizers:
+            self._setup_amp()
+
+    def _setup_distributed(self):
+        if self.world_size == 1:
+            return
+        dist_utils.broadcast_nets(self.model.nets)
+        for group, opt in list(self.optimizers.items()):
+            self.optimizers[group] = dist_utils.GradientAveragingOptimizer(opt, self.world_size)
+        self.model.optimizers = self.optimizers
+        paddle.seed(self.seed + 1000003 * self.rank)  # each rank its own noise
+        batch = int((self.cfg.dataset.train or {}).get("batch_size", 1))
+        self.logger.info(f"{self.world_size} processes, batch {batch} per process: "
+                         f"effective batch {batch * self.world_size}")
+
+    def _restore(self, resume, load):
         if resume:
             self.resume(resume)
         elif load:
             self.load(load)
+
+    def _open_outputs(self):
         if self.is_main:
-            dump_config(cfg, os.path.join(run_dir, "config.yaml"))
-        self.jsonl = JsonlWriter(os.path.join(run_dir, "log.jsonl"), enabled=self.is_main)
-        self.vdl = VisualDLWriter(os.path.join(run_dir, "visualdl"),
-                                  enabled=self.is_main and cfg.get("enable_visualdl", True))
+            dump_config(self.cfg, os.path.join(self.run_dir, "config.yaml"))
+        self.jsonl = JsonlWriter(os.path.join(self.run_dir, "log.jsonl"), enabled=self.is_main)
+        self.vdl = VisualDLWriter(os.path.join(self.run_dir, "visualdl"),
+                                  enabled=self.is_main and self.cfg.get("enable_visualdl", True))
         self._stop_signal = None
         self._fixed_batch = None
-        self.pictures = RunPictures(run_dir, self.model, self.grid_size, self.seed)
+        self.pictures = RunPictures(self.run_dir, self.model, self.settings.sample_grid,
+                                    self.seed)
 
-    # ------------------------------------------------------------ setup
     def _check_amp(self):
         if not paddle.is_compiled_with_cuda() or paddle.device.cuda.device_count() == 0:
             # bfloat16 is no way out on CPU: Paddle 3.3 has no CPU bfloat16 conv or
@@ -146,7 +163,8 @@ class Trainer:
         return {
             "nets": model_state(self.model),
             "optimizers": optimizer_state(self.model, self.optimizers),
-            "lr_scheduler": self.lr_scheduler.state_dict() if self.lr_scheduler else {},
+            "lr_schedulers": {g: sched.state_dict() for g, sched in self.lr_schedulers.items()},
+            "model_state": self.model.extra_state(),
             "scalers": {g: dict(sc.state_dict()) for g, sc in self.model.scalers.items()},
             "iter": self.current_iter,
             "epoch": self.current_iter // self.iters_per_epoch,
@@ -170,7 +188,7 @@ class Trainer:
         path = ckpt.checkpoint_path(self.ckpt_dir, self.current_iter)
         if self.is_main:
             ckpt.save_state(path, state)
-            ckpt.prune_checkpoints(self.ckpt_dir, self.keep_last)
+            ckpt.prune_checkpoints(self.ckpt_dir, self.settings.keep_last)
         self.last_checkpoint = path
         return path
 
@@ -178,8 +196,8 @@ class Trainer:
         state = ckpt.load_state(path)
         self._set_nets(state["nets"], path)
         apply_optimizer_state(self.model, self.optimizers, state.get("optimizers", {}))
-        if self.lr_scheduler is not None and state.get("lr_scheduler"):
-            self.lr_scheduler.set_state_dict(state["lr_scheduler"])
+        restore_schedules(self.lr_schedulers, state)
+        self.model.set_extra_state(state.get("model_state") or {})
         for group, scaler_state in (state.get("scalers") or {}).items():
             if group in self.model.scalers:  # loss scale continues where it was
                 self.model.scalers[group].load_state_dict(scaler_state)
@@ -233,7 +251,7 @@ class Trainer:
     # ------------------------------------------------------------ the loop
     def train(self):
         previous = self._install_signal_handlers()
-        timer, log_every = Timer(), max(1, self.log_interval)
+        timer, log_every = Timer(), max(1, self.settings.log_interval)
         start_iter, start_time = self.current_iter, time.time()
         self.logger.info(f"training {self.total_iters} iterations "
                          f"({self.iters_per_epoch} per epoch) into {self.run_dir}")
@@ -257,8 +275,8 @@ class Trainer:
                     losses = self.model.get_current_losses()
                     self._agree_on_stop(losses)
                     self.current_iter += 1
-                    if self.lr_scheduler is not None:
-                        self.lr_scheduler.step()
+                    for scheduler in self.lr_schedulers.values():
+                        scheduler.step()
                     timer.add(now() - t_read, reader_cost, _batch_size(batch))
                     bar.update(1)
                     if self.current_iter % log_every == 0:
@@ -289,9 +307,10 @@ class Trainer:
 
     def _periodic(self):
         it = self.current_iter
-        if self.visual_interval > 0 and it % self.visual_interval == 0 and self.is_main:
+        every = self.settings
+        if every.visual_interval > 0 and it % every.visual_interval == 0 and self.is_main:
             self.write_samples()
-        if self.validate_interval > 0 and it % self.validate_interval == 0 \
+        if every.validate_interval > 0 and it % every.validate_interval == 0 \
                 and self.test_loader is not None and self.is_main:
             self.validate()
         if self.snapshot_interval > 0 and it % self.snapshot_interval == 0 \
@@ -333,16 +352,16 @@ class Trainer:
         stats = timer.averages()
         done = self.current_iter - start_iter
         eta = (time.time() - start_time) / max(1, done) * (self.total_iters - self.current_iter)
-        lr = float(self.lr_scheduler()) if self.lr_scheduler is not None else None
-        record = {"iter": self.current_iter, "epoch": epoch, "lr": lr, **losses,
+        rates = learning_rates(self.lr_schedulers)
+        record = {"iter": self.current_iter, "epoch": epoch, **rates, **losses,
                   **{k: round(v, 5) for k, v in stats.items()}, "eta": format_eta(eta),
                   "time": round(time.time(), 3)}
         self.jsonl.write(record)
-        self.vdl.scalars({**losses, **stats, "lr": lr or 0.0}, self.current_iter)
+        self.vdl.scalars({**losses, **stats, **rates}, self.current_iter)
         loss_text = " ".join(f"{k}: {v:.4f}" for k, v in losses.items())
         bar.set_postfix_str(loss_text[:60], refresh=False)
         line = (f"iter {self.current_iter}/{self.total_iters} epoch {epoch} "
-                f"lr {lr if lr is None else f'{lr:.3e}'} {loss_text} "
+                f"{' '.join(f'{k} {v:.3e}' for k, v in rates.items())} {loss_text} "
                 f"batch_cost {stats['batch_cost']:.3f}s reader_cost "
                 f"{stats['reader_cost']:.4f}s ips {stats['ips']:.1f} img/s "
                 f"eta {format_eta(eta)}")
@@ -373,7 +392,7 @@ class Trainer:
         for i, batch in enumerate(self.test_loader):
             self.model.setup_input(batch)
             self.model.test_iter(metrics=self.metrics)
-            if self.save_val_images and i < 4:
+            if self.settings.save_val_images and i < 4:
                 self.pictures.validation(self.current_iter, i, self.model.get_current_visuals())
         self.model.setup_train_mode(True)
         results = {name: m.accumulate() for name, m in self.metrics.items()}

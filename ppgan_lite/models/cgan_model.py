@@ -13,6 +13,7 @@ import paddle.nn.functional as F
 
 from ..utils.errors import DataError
 from ..utils.registry import MODELS
+from .base_model import GeneratorSpec, NetInput
 from .criterions.gan_loss import gradient_penalty
 from .dcgan_model import DCGANModel
 
@@ -87,26 +88,28 @@ class CGANModel(DCGANModel):
         self.backward(loss_G, "optimizer_G")
         self.losses["G_adv_loss"] = loss_G
 
-    # -------------------------------------------------------------- sampling
-    def generate(self, z, labels):
-        netG = self.nets["netG"]
-        was_training = netG.training
-        netG.eval()
-        with paddle.no_grad():
-            images = netG(paddle.to_tensor(np.asarray(z, dtype="float32")),
-                          self.label_vector(np.asarray(labels)))
-        if was_training:
-            netG.train()
-        return images
+    # -------------------------------------------------------------- generation
+    @property
+    def generators(self):
+        return (GeneratorSpec("netG", (NetInput("noise", "noise", (self.nz, 1, 1)),
+                                       NetInput("labels", "labels", (self.num_classes,))),
+                              "noise + label vector -> image"),)
 
-    def class_grid_inputs(self, per_class, seed=0):
-        """One row per class, the same noise in every row: rows differ only by label."""
-        z = np.random.RandomState(seed).standard_normal((per_class, self.nz, 1, 1))
-        z = np.tile(z, (self.num_classes, 1, 1, 1)).astype("float32")
-        labels = np.repeat(np.arange(self.num_classes), per_class).astype("int64")
-        return z, labels
+    def sample_inputs(self, num, seed=0, labels=None):
+        """Noise and label vectors. ``labels``: class indices (N,) or tag vectors
+        (N, num_classes), one per sample; None: a row per class (``sample_nrow(num)``
+        columns), the same noise down each column, so rows differ only by label."""
+        rng = np.random.RandomState(seed)
+        if labels is None:
+            per_class = self.sample_nrow(num)
+            z = rng.standard_normal((per_class, self.nz, 1, 1))
+            z = np.tile(z, (self.num_classes, 1, 1, 1))
+            labels = np.repeat(np.arange(self.num_classes), per_class)
+        else:
+            labels = np.asarray(labels)
+            z = rng.standard_normal((len(labels), self.nz, 1, 1))
+        return {"noise": z.astype("float32"),
+                "labels": self.label_vector(labels).numpy().astype("float32")}
 
-    def sample(self, num, seed=0, batch=None):
-        """A row per class (``sample_nrow`` columns), the same noise down each column."""
-        self.sample_nrow = max(1, min(8, num // self.num_classes))
-        return self.generate(*self.class_grid_inputs(self.sample_nrow, seed))
+    def sample_nrow(self, num):
+        return max(1, min(8, num // self.num_classes))

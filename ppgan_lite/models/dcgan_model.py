@@ -4,17 +4,18 @@ clipping), WGAN-GP (gradient penalty) and hinge, on one pair of nets.
 Per iteration: one discriminator step on a real batch and a detached fake batch; one
 generator step every ``n_critic`` iterations (WGAN's critic schedule, Alg. 1).
 """
-import numpy as np
 import paddle
 
 from ..utils.registry import CRITERIONS, DISCRIMINATORS, GENERATORS, MODELS, build
-from .base_model import BaseModel
+from .base_model import BaseModel, GeneratorSpec, NetInput
 from .criterions.gan_loss import clip_weights, gradient_penalty
 from .layers.init import init_weights
 
 
 @MODELS.register()
 class DCGANModel(BaseModel):
+    optimizer_groups = {"optimizer_G": ("netG",), "optimizer_D": ("netD",)}
+
     def __init__(self, generator, discriminator=None, gan_criterion=None, n_critic=1,
                  clip_value=None, gp_weight=10.0, init_gain=0.02):
         super().__init__()
@@ -78,8 +79,6 @@ class DCGANModel(BaseModel):
         optimizers["optimizer_D"].clear_grad()
         self.backward_D()
         self.step(optimizers, "optimizer_D")
-        if self.clip_value:
-            clip_weights(self.nets["netD"], self.clip_value)
 
         if (self.current_iter + 1) % self.n_critic == 0:
             self.set_requires_grad(self.nets["netD"], False)
@@ -87,18 +86,12 @@ class DCGANModel(BaseModel):
             self.backward_G()
             self.step(optimizers, "optimizer_G")
 
-    def generate(self, z):
-        """Images from latents ``z`` (N, nz, 1, 1) in eval mode, without gradients."""
-        netG = self.nets["netG"]
-        was_training = netG.training
-        netG.eval()
-        with paddle.no_grad():
-            images = netG(paddle.to_tensor(np.asarray(z, dtype="float32")))
-        if was_training:
-            netG.train()
-        return images
+    def after_step(self, group):
+        if group == "optimizer_D" and self.clip_value:  # WGAN's Lipschitz clip, Alg. 1
+            clip_weights(self.nets["netD"], self.clip_value)
 
-    def sample(self, num, seed=0, batch=None):
-        """``num`` images from a fixed noise batch (numpy's RNG: paddle's global
-        generator is left untouched so training stays reproducible)."""
-        return self.generate(np.random.RandomState(seed).standard_normal((num, self.nz, 1, 1)))
+    # -------------------------------------------------------------- generation
+    @property
+    def generators(self):
+        return (GeneratorSpec("netG", (NetInput("noise", "noise", (self.nz, 1, 1)),),
+                              "noise -> image"),)

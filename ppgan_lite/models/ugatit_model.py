@@ -13,7 +13,7 @@ distance between a photo and its cartoon. Every term is logged.
 import paddle
 
 from ..utils.registry import CRITERIONS, DISCRIMINATORS, GENERATORS, MODELS, build
-from .base_model import BaseModel
+from .base_model import BaseModel, GeneratorSpec, NetInput
 from .layers.init import init_weights
 from .layers.lin import RhoClipper
 from .ugatit_visuals import heatmap_image
@@ -26,6 +26,9 @@ def _to_target(loss_fn, logit, value):
 
 @MODELS.register()
 class UGATITModel(BaseModel):
+    optimizer_groups = {"optimG": ("genA2B", "genB2A"),
+                        "optimD": ("disGA", "disGB", "disLA", "disLB")}
+
     def __init__(self, generator, discriminator_g=None, discriminator_l=None,
                  l1_criterion=None, mse_criterion=None, bce_criterion=None,
                  direction="a2b", adv_weight=1.0, cycle_weight=10.0, identity_weight=10.0,
@@ -53,6 +56,8 @@ class UGATITModel(BaseModel):
             self.faceid_loss = build(faceid_criterion or {"name": "FaceIDLoss"}, CRITERIONS,
                                      "model.faceid_criterion")
         self.rho_clipper = RhoClipper(0.0, 1.0)
+        gen = self.nets["genA2B"]
+        self.image_shape = (int(gen.input_nc), int(gen.img_size), int(gen.img_size))
 
     def setup_input(self, batch):
         a, b = ("A", "B") if self.direction == "a2b" else ("B", "A")
@@ -149,9 +154,11 @@ class UGATITModel(BaseModel):
         self.backward_G()
         self.step(optimizers, "optimG")
         self.set_requires_grad(discriminators, True)
-        # keep rho and the Soft-AdaLIN mixing weights in [0, 1] after each G step
-        self.rho_clipper(self.nets["genA2B"])
-        self.rho_clipper(self.nets["genB2A"])
+
+    def after_step(self, group):
+        if group == "optimG":  # rho and the Soft-AdaLIN weights stay in [0, 1]
+            self.rho_clipper(self.nets["genA2B"])
+            self.rho_clipper(self.nets["genB2A"])
 
     # ------------------------------------------------------------ test
     def test_iter(self, metrics=None):
@@ -166,16 +173,21 @@ class UGATITModel(BaseModel):
             for metric in metrics.values():
                 metric.update_visuals(self.visual_items)
 
-    def sample(self, num, seed=0, batch=None):
-        """The fixed batch's photos next to their translations (A | A2B per image)."""
-        if batch is None or "A" not in batch:
+    # ------------------------------------------------------------ generation
+    @property
+    def generators(self):
+        image = (NetInput("image", "image", self.image_shape),)
+        return (GeneratorSpec("genA2B", image, "A -> B (photo -> cartoon)"),
+                GeneratorSpec("genB2A", image, "B -> A"))
+
+    def sample_condition(self, batch):
+        key = "A" if self.direction == "a2b" else "B"
+        return {"image": batch[key]} if batch and key in batch else {}
+
+    def sample(self, num, seed=0, image=None):
+        """The fixed batch's photos next to their translations (A | A2B per image);
+        None without photos."""
+        if image is None:
             return None
-        gen = self.nets["genA2B"]
-        was_training = gen.training
-        gen.eval()
-        real = batch["A"][:num]
-        with paddle.no_grad():
-            fake, _, _ = gen(real)
-        if was_training:
-            gen.train()
-        return paddle.concat([real, fake], axis=3)
+        real = image[:num]
+        return paddle.concat([real, self.generate({"image": real})], axis=3)

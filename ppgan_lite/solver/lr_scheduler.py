@@ -1,4 +1,5 @@
-"""Learning-rate schedules, stepped once per iteration by the trainer.
+"""Learning-rate schedules, one per optimizer group, stepped once per iteration by the
+trainer.
 
 ``LinearDecay`` keeps PaddleGAN's rule (constant until ``start_epoch``, then linear to
 zero over ``decay_epochs``), with ``iters_per_epoch`` filled in by the trainer from the
@@ -67,3 +68,49 @@ def build_lr_scheduler(cfg, iters_per_epoch, total_iters):
     if cfg["name"] in ("CosineDecay", "CosineAnnealingDecay"):
         cfg.setdefault("T_max", total_iters)
     return build(cfg, LR_SCHEDULERS, "lr_scheduler")
+
+
+DEFAULT_LEARNING_RATE = 2e-4
+
+
+def group_schedule_configs(cfg, multipliers=None):
+    """group -> the lr_scheduler config of each ``optimizer.<group>``.
+
+    A group's own ``lr_scheduler`` wins; else the global ``lr_scheduler``, with the
+    group's ``learning_rate`` as its base rate when the group gives one (the schedule's
+    shape is shared, the rates differ: TTUR, StyleGAN2's lazy regularisation); else a
+    constant ``learning_rate`` (default 2e-4). ``multipliers`` (group -> factor, from
+    the model) scale the base rate.
+    """
+    from ..utils.errors import ConfigError
+
+    shared = cfg.get("lr_scheduler")
+    out = {}
+    for group, opt_cfg in (cfg.get("optimizer") or {}).items():
+        opt_cfg = opt_cfg or {}
+        own, rate = opt_cfg.get("lr_scheduler"), opt_cfg.get("learning_rate")
+        if own:
+            sched = dict(own)
+            if rate is not None and sched.get("learning_rate", rate) != rate:
+                raise ConfigError(f"optimizer.{group} sets learning_rate {rate} and an "
+                                  f"lr_scheduler with learning_rate "
+                                  f"{sched['learning_rate']}: keep one of the two")
+            sched.setdefault("learning_rate", rate)
+        elif shared:
+            sched = dict(shared)
+            if rate is not None:
+                sched["learning_rate"] = rate
+        else:
+            sched = {"name": "ConstantLR",
+                     "learning_rate": DEFAULT_LEARNING_RATE if rate is None else rate}
+        factor = (multipliers or {}).get(group, 1.0)
+        if factor != 1.0:
+            sched["learning_rate"] = sched["learning_rate"] * factor
+        out[group] = sched
+    return out
+
+
+def build_lr_schedulers(cfg, iters_per_epoch, total_iters, multipliers=None):
+    """group -> scheduler, one object per group (each is stepped once an iteration)."""
+    return {group: build_lr_scheduler(sched, iters_per_epoch, total_iters)
+            for group, sched in group_schedule_configs(cfg, multipliers).items()}

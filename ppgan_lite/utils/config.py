@@ -12,6 +12,7 @@ import re
 import yaml
 
 from .errors import ConfigError
+from .settings import SECTION_KEYS
 from .registry import (CRITERIONS, DATASETS, DISCRIMINATORS, GENERATORS, LR_SCHEDULERS,
                        METRICS, MODELS, OPTIMIZERS, PREPROCESS, TRANSFORMS,
                        check_arguments)
@@ -62,13 +63,6 @@ TOP_LEVEL_KEYS = {
 }
 IGNORED_KEYS = {"find_unused_parameters", "is_train", "profiler_options", "timestamp",
                 "export_model"}
-SECTION_KEYS = {
-    "log_config": {"interval": int, "visiual_interval": int, "visual_interval": int,
-                   "sample_grid": int},
-    "snapshot_config": {"interval": int, "keep_last": int, "max_keep": int},
-    "validate": {"interval": int, "save_img": bool, "metrics": dict},
-}
-
 
 class _Loader(yaml.SafeLoader):
     """YAML 1.1 reads ``1e-4`` as a string; learning rates are written that way, so
@@ -322,10 +316,12 @@ def validate_config(cfg, require_train_data=True):
         for key, value in (cfg.get(section) or {}).items():
             if key not in keys:
                 _unknown(key, keys, f"{section}.{key}")
-            _expect(value, keys[key], f"{section}.{key}")
+            _expect(value, keys[key][0], f"{section}.{key}")
     if "model" not in cfg:
         raise ConfigError("config needs a 'model' section (e.g. model: {name: DCGANModel, ...})")
-    validate_component(cfg.model, (MODELS,), "model")
+    model_cls = validate_component(cfg.model, (MODELS,), "model")
+    if require_train_data:
+        check_optimizer_groups(cfg, model_cls)
     if cfg.get("total_iters") is None and cfg.get("epochs") is None and require_train_data:
         raise ConfigError("config needs 'epochs' or 'total_iters' to know how long to train")
     for key in ("total_iters", "epochs"):
@@ -346,12 +342,30 @@ def validate_config(cfg, require_train_data=True):
                            skip=("iters_per_epoch",))
     for group, ocfg in (cfg.get("optimizer") or {}).items():
         validate_component(ocfg, (OPTIMIZERS,), f"optimizer.{group}",
-                           skip=OPTIMIZER_EXTRA + ("learning_rate", "parameters"))
+                           skip=OPTIMIZER_EXTRA + ("learning_rate", "lr_scheduler", "parameters"))
+        _expect(ocfg.get("learning_rate"), float, f"optimizer.{group}.learning_rate")
+        if ocfg.get("lr_scheduler") is not None:
+            validate_component(ocfg["lr_scheduler"], (LR_SCHEDULERS,),
+                               f"optimizer.{group}.lr_scheduler", skip=("iters_per_epoch",))
     for name, mcfg in ((cfg.get("validate") or {}).get("metrics") or {}).items():
         mcfg = dict(mcfg or {})
         mcfg.setdefault("name", name)
         validate_component(mcfg, (METRICS,), f"validate.metrics.{name}")
     return cfg
+
+
+def check_optimizer_groups(cfg, model_cls):
+    """The config's optimizer groups must be the ones the model steps: a model looks
+    its optimizers up by group name, so another name would fail at the first step."""
+    expected = dict(model_cls.optimizer_groups)
+    if not expected:
+        return
+    given = cfg.get("optimizer") or {}
+    if not isinstance(given, dict) or set(given) != set(expected):
+        wanted = ", ".join(f"optimizer.{g} (nets {', '.join(n)})" for g, n in expected.items())
+        named = ", ".join(given) if isinstance(given, dict) and given else "none"
+        raise ConfigError(f"{model_cls.__name__} steps the optimizer groups {wanted}; the "
+                          f"config's optimizer section names {named}: use those group names")
 
 
 def dump_config(cfg, path):

@@ -10,7 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from ppgan_lite.engine.cli import main, parse_args, register_all
+from ppgan_lite import register_all
+from ppgan_lite.engine.cli import main, parse_args
 from ppgan_lite.engine.trainer import Trainer
 from ppgan_lite.utils import checkpoint as ckpt
 from ppgan_lite.utils.config import load_config, validate_config

@@ -44,7 +44,7 @@ def trained_like_model(kind, seed=0):
     export has to carry every parameter, rho and the Soft-AdaLIN blends included."""
     import paddle
 
-    from ppgan_lite.engine.cli import register_all
+    from ppgan_lite import register_all
     from ppgan_lite.utils.registry import MODELS, build
 
     register_all()

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ppgan_lite.engine.cli import register_all
+from ppgan_lite import register_all
 from ppgan_lite.engine.trainer import Trainer
 from ppgan_lite.utils.config import to_attr_dict, validate_config
 from scripts import load_script
@@ -67,10 +67,11 @@ def test_cgan_samples_follow_their_label(tmp_path):
     cfg = validate_config(config(root, "CGANModel", 150, {"num_classes": 3},
                                  {"num_classes": 3}))
     trainer = Trainer(cfg, str(tmp_path / "run"), seed=1)
-    before = trainer.model.generate(*trainer.model.class_grid_inputs(20, seed=5)).numpy()
+    labels = np.repeat(np.arange(3), 20)
+    inputs = trainer.model.sample_inputs(len(labels), seed=5, labels=labels)
+    before = trainer.model.generate(inputs).numpy()
     trainer.train()
-    z, labels = trainer.model.class_grid_inputs(20, seed=5)
-    after = trainer.model.generate(z, labels).numpy()
+    after = trainer.model.generate(inputs).numpy()
     acc_before = (classify(before) == labels).mean()
     acc_after = (classify(after) == labels).mean()
     print(f"label accuracy before {acc_before:.2f}, after {acc_after:.2f}")

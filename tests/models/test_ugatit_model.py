@@ -9,7 +9,8 @@ import pytest
 
 import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
 import paddle
-from ppgan_lite.engine.cli import main, register_all
+from ppgan_lite import register_all
+from ppgan_lite.engine.cli import main
 from ppgan_lite.engine.trainer import Trainer
 from ppgan_lite.utils import checkpoint as ckpt
 from ppgan_lite.utils.config import load_config, validate_config

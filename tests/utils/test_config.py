@@ -3,7 +3,7 @@ import textwrap
 
 import pytest
 
-from ppgan_lite.engine.cli import register_all
+from ppgan_lite import register_all
 from ppgan_lite.utils.config import load_config, parse_override, validate_config
 from ppgan_lite.utils.errors import ConfigError
 

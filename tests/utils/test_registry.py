@@ -64,7 +64,7 @@ def test_duplicate_registration_is_refused():
 
 
 def test_every_project_registry_is_populated():
-    from ppgan_lite.engine.cli import register_all
+    from ppgan_lite import register_all
     from ppgan_lite.utils import registry as r
 
     register_all()
