@@ -4,7 +4,6 @@ weights, PaddleGAN .pdparams load, construction errors.
 
 Reference data: tests/reference/make_translation_references.py (PaddleGAN's own classes).
 """
-import glob
 import json
 import os
 
@@ -21,25 +20,8 @@ from ppgan_lite.utils.checkpoint import load_weights, place_weights
 from ppgan_lite.utils.errors import ConfigError
 from ppgan_lite.utils.registry import DISCRIMINATORS, GENERATORS, build
 
-DATA = os.path.join(os.path.dirname(__file__), "data")
-NETS = {"unet": UnetGenerator, "resnet": ResnetGenerator, "nlayers": NLayerDiscriminator}
-CASE_FILES = sorted(glob.glob(os.path.join(DATA, "translation_*.npz")))
-SEP = "::"
-
-
-def layout(net):
-    return [(k, tuple(v.shape)) for k, v in net.state_dict().items()]
-
-
-def assert_close(actual, expected, rel=1e-4):
-    """max |actual - expected| within ``rel`` of the reference's largest magnitude."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    assert actual.shape == expected.shape
-    scale = float(np.abs(expected).max())
-    assert scale > 0
-    err = float(np.abs(actual - expected).max())
-    assert err <= rel * scale, f"max error {err:.3g} vs scale {scale:.3g}"
-
+from translation_testutils import (CASE_FILES, DATA, NETS, assert_close, case_net, case_path,
+                                   layout, load_case)
 
 # ---------------------------------------------------------------- layouts, read off
 # PaddleGAN's classes (ppgan/models/generators/unet.py, resnet.py,
@@ -176,27 +158,6 @@ def test_shipped_sizes_have_paddlegans_parameter_counts(name, registry, cfg, val
 
 
 # ---------------------------------------------------------------- numerics
-def load_case(path):
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    case = json.loads(arrays.pop("__case__").tobytes().decode("utf-8"))
-    groups = {}
-    for key, value in arrays.items():
-        field, _, name = key.partition(SEP)
-        value = value.astype("float32")
-        if name:
-            groups.setdefault(field, {})[name] = value
-        else:
-            groups[field] = value
-    return case, groups
-
-
-def case_net(case, params):
-    net = NETS[case["family"]](**case["kwargs"])
-    place_weights(net, params, "reference", case["family"])
-    return net
-
-
 def test_reference_data_covers_every_mode():
     cases = [load_case(p)[0] for p in CASE_FILES]
     assert len(cases) == 11
@@ -260,7 +221,7 @@ def test_batch_norm_uses_the_batch_statistics_in_eval_mode():
 def test_pdparams_saved_from_paddlegans_state_dict_load(name, tmp_path):
     """A single net's .pdparams (as PaddleGAN publishes) and a training checkpoint's
     {net: state_dict} one, written by paddle.save, place into the same-named net."""
-    case, ref = load_case(os.path.join(DATA, f"translation_{name}.npz"))
+    case, ref = load_case(case_path(name))
     tensors = {k: paddle.to_tensor(v) for k, v in ref["params"].items()}
     mode = case["modes"][0]
     for nested in (False, True):
@@ -302,7 +263,7 @@ def test_spectral_norm_weight_gradient_is_the_true_one_not_paddles():
     (G - <G, W/sigma> u v^T) / sigma for G = dL/d(W/sigma). Paddle's spectral_norm_grad
     kernel (PaddleGAN's path) computes G * (1 - u v^T * sum(W/sigma)) / sigma instead, so
     PaddleGAN's recorded weight gradient differs; the input gradient agrees (above)."""
-    case, ref = load_case(os.path.join(DATA, "translation_nlayers_spectral.npz"))
+    case, ref = load_case(case_path("nlayers_spectral"))
     net = case_net(case, ref["params"])
     net.train()
     out = net(paddle.to_tensor(ref["input"]))

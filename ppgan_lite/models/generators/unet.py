@@ -14,13 +14,15 @@ Convs have a bias only under instance norm (``uses_conv_bias``), except the oute
 conv, which always has one. Dropout(0.5) sits only in the ``num_downs - 5`` ngf*8 blocks
 between the innermost block and the four that narrow the channels, after their up norm,
 as PaddleGAN places it; the paper's "dropout at test time" is not kept: eval mode turns
-it off (PaddleGAN's behaviour).
+it off (PaddleGAN's behaviour). The LeakyReLUs are ``layers/activation.py``'s, which
+export to ONNX correctly (paddle2onnx garbles nn.LeakyReLU's slope).
 """
 import paddle
 import paddle.nn as nn
 
 from ...utils.errors import ConfigError
 from ...utils.registry import GENERATORS
+from ..layers.activation import LeakyReLU
 from ..layers.norm import build_norm_layer, check_norm_type, uses_conv_bias
 from ..layers.sequential import Sequential, trace_without_rewrite
 
@@ -55,10 +57,10 @@ class UnetSkipConnectionBlock(nn.Layer):
             layers = [down_conv, submodule, nn.ReLU(), up_conv(inner_nc * 2, True), nn.Tanh()]
         elif innermost:
             # the 1x1 bottleneck is not normalised (a batch-1 norm there would be zero)
-            layers = [nn.LeakyReLU(0.2), down_conv,
+            layers = [LeakyReLU(0.2), down_conv,
                       nn.ReLU(), up_conv(inner_nc, use_bias), norm_layer(outer_nc)]
         else:
-            layers = [nn.LeakyReLU(0.2), down_conv, norm_layer(inner_nc), submodule,
+            layers = [LeakyReLU(0.2), down_conv, norm_layer(inner_nc), submodule,
                       nn.ReLU(), up_conv(inner_nc * 2, use_bias), norm_layer(outer_nc)]
             if use_dropout:
                 layers.append(nn.Dropout(0.5))
