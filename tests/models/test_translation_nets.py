@@ -122,6 +122,7 @@ LAYOUT_NETS = {
     "unet_nd6_ngf4_instance_dropout": lambda: UnetGenerator(3, 3, 6, ngf=4,
                                                             norm_type="instance",
                                                             use_dropout=True),
+    "unet_nd8_ngf2_batch_dropout": lambda: UnetGenerator(3, 3, 8, ngf=2, use_dropout=True),
     "unet_nd5_ngf4_none": lambda: UnetGenerator(3, 1, 5, ngf=4, norm_type="none"),
     "resnet_b2_ngf4_instance": lambda: ResnetGenerator(3, 3, ngf=4, n_blocks=2),
     "resnet_b1_ngf4_batch_zero": lambda: ResnetGenerator(3, 3, ngf=4, n_blocks=1,
@@ -130,6 +131,8 @@ LAYOUT_NETS = {
     "resnet_b1_ngf4_none_replicate_dropout": lambda: ResnetGenerator(
         3, 3, ngf=4, n_blocks=1, norm_type="none", padding_type="replicate",
         use_dropout=True),
+    "resnet_b2_ngf4_instance_zero_dropout": lambda: ResnetGenerator(
+        3, 3, ngf=4, n_blocks=2, padding_type="zero", use_dropout=True),
     "nlayers_n3_ndf4_instance": lambda: NLayerDiscriminator(3, ndf=4),
     "nlayers_n3_ndf4_batch": lambda: NLayerDiscriminator(6, ndf=4, norm_type="batch"),
     "nlayers_n3_ndf4_spectral": lambda: NLayerDiscriminator(3, ndf=4, norm_type="spectral"),
@@ -139,10 +142,22 @@ LAYOUT_NETS = {
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUT_NETS))
-def test_layouts_equal_paddlegans_recorded_ones(name):
+def test_layouts_and_dropout_places_equal_paddlegans_recorded_ones(name):
     small = _layouts_json()["small"]
     assert set(small) == set(LAYOUT_NETS)
-    assert layout(LAYOUT_NETS[name]()) == [(k, tuple(s)) for k, s in small[name]]
+    net = LAYOUT_NETS[name]()
+    assert layout(net) == [(k, tuple(s)) for k, s in small[name]["state_dict"]]
+    assert [n for n, layer in net.named_sublayers() if isinstance(layer, paddle.nn.Dropout)] \
+        == small[name]["dropout"]
+
+
+def test_dropout_sits_in_the_ngf8_middle_blocks_only():
+    """PaddleGAN's U-Net (as junyanz's) has num_downs - 5 dropout layers, each last in a
+    middle ngf*8 block, none in the four outer blocks; 8 downs: three."""
+    names = LAYOUT_NETS["unet_nd8_ngf2_batch_dropout"]().named_sublayers()
+    dropout = [n for n, layer in names if isinstance(layer, paddle.nn.Dropout)]
+    outer = "model.model.1.model.3.model.3.model.3."  # the first ngf*8 middle block
+    assert dropout == [outer + "model.3." * depth + "model.7" for depth in (2, 1, 0)]
 
 
 @pytest.mark.parametrize("name,registry,cfg,values,trainable",

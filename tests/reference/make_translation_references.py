@@ -14,7 +14,8 @@ Paddle 3), gives tiny ones deterministic weights, runs them on fixed inputs and 
   modes). Weights, inputs and cotangents are drawn in float32, rounded to float16
   values and stored as float16 (exact, half the bytes); outputs are float32;
 * ``tests/models/data/translation_layouts.json``: PaddleGAN's state-dict keys and shapes
-  for the small configs, and the value counts of the shipped sizes.
+  and its Dropout layers' names for the small configs, and the value counts of the
+  shipped sizes.
 
 Not collected by pytest; contains no PaddleGAN code, only imports it.
 """
@@ -71,6 +72,8 @@ LAYOUT_CONFIGS = {
     "unet_nd6_ngf4_instance_dropout": ("unet", dict(input_nc=3, output_nc=3, num_downs=6,
                                                     ngf=4, norm_type="instance",
                                                     use_dropout=True)),
+    "unet_nd8_ngf2_batch_dropout": ("unet", dict(input_nc=3, output_nc=3, num_downs=8,
+                                                 ngf=2, use_dropout=True)),
     "resnet_b2_ngf4_instance": ("resnet", dict(input_nc=3, output_nc=3, ngf=4, n_blocks=2)),
     "resnet_b1_ngf4_batch_zero": ("resnet", dict(input_nc=3, output_nc=3, ngf=4, n_blocks=1,
                                                  norm_type="batch", padding_type="zero")),
@@ -79,6 +82,8 @@ LAYOUT_CONFIGS = {
     "resnet_b1_ngf4_none_replicate_dropout": ("resnet", dict(
         input_nc=3, output_nc=3, ngf=4, n_blocks=1, norm_type="none",
         padding_type="replicate", use_dropout=True)),
+    "resnet_b2_ngf4_instance_zero_dropout": ("resnet", dict(
+        input_nc=3, output_nc=3, ngf=4, n_blocks=2, padding_type="zero", use_dropout=True)),
     "nlayers_n3_ndf4_instance": ("nlayers", dict(input_nc=3, ndf=4, n_layers=3)),
     "nlayers_n1_ndf4_none": ("nlayers", dict(input_nc=3, ndf=4, n_layers=1, norm_type="none")),
     "nlayers_n3_ndf4_batch": ("nlayers", dict(input_nc=6, ndf=4, n_layers=3,
@@ -218,7 +223,12 @@ def layouts(classes):
     small = {}
     for name, (family, kwargs) in LAYOUT_CONFIGS.items():
         net = classes[family](**kwargs)
-        small[name] = [[k, list(v.shape)] for k, v in net.state_dict().items()]
+        small[name] = {
+            "state_dict": [[k, list(v.shape)] for k, v in net.state_dict().items()],
+            # where the Dropout layers sit (they have no parameters to show it)
+            "dropout": [n for n, layer in net.named_sublayers()
+                        if isinstance(layer, nn.Dropout)],
+        }
     shipped = {}
     for name, (family, kwargs) in SHIPPED_CONFIGS.items():
         net = classes[family](**kwargs)
