@@ -2,3 +2,5 @@ from . import dcgan  # noqa: F401
 from . import resnet_ugatit  # noqa: F401
 from . import resnet_ugatit_p2c  # noqa: F401
 from . import conditional  # noqa: F401
+from . import unet  # noqa: F401
+from . import resnet  # noqa: F401
