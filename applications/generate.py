@@ -9,7 +9,6 @@ Writes ``sample_0000.png`` ... , ``grid.png`` and ``interpolation.gif`` (a spher
 through the latent space between ``--interp_points`` random points). A ppgan_lite
 checkpoint carries its config; a PaddleGAN ``.pdparams`` needs ``--config``.
 """
-import argparse
 import os
 import sys
 
@@ -19,7 +18,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from ppgan_lite.utils.errors import argument_parser
+
+    p = argument_parser(prog="applications/generate.py", description=__doc__.splitlines()[0])
     p.add_argument("--weights", "--weight_path", dest="weights", required=True,
                    help="checkpoint (.ckpt.npz) or generator .pdparams")
     p.add_argument("-c", "--config", default=None,

@@ -1,21 +1,22 @@
 #!/usr/bin/env python
 """Export a trained generator for inference without the training code.
 
-    python tools/export_model.py -c configs/dcgan_lfw.yaml --load iter_00000800.ckpt.npz \\
-        --output_dir inference_model/ [--onnx] [--opset 13] [--net genA2B]
+    python tools/export_model.py -c configs/dcgan_lfw.yaml --load iter_00000800.ckpt.npz \
+        --output_dir inference_model/ [--onnx] [--opset 13] [--net genA2B | --net all]
 
 Writes ``model.json`` + ``model.pdiparams`` (run them with
-``ppgan_lite.apps.inference.load_generator(dir, backend='paddle')``), ``meta.json``
-(model, input name/shape, value ranges, image size) and, with ``--onnx``,
-``model.onnx``. The exported program takes any batch size; its output is the image
-only (U-GAT-IT's generators also return CAM logits and a heatmap, which inference
-does not need). With ``--onnx`` and onnxruntime installed the ONNX model is checked
-against the dynamic one before it is written.
+``ppgan_lite.deploy.load_generator(dir, backend='paddle')``), ``meta.json`` (model, net,
+its inputs in order with their shapes and ranges, image size) and, with ``--onnx``,
+``model.onnx``, checked against the dynamic net before it is written. The exported
+program takes any batch size; its output is the image only (U-GAT-IT's generators also
+return CAM logits and a heatmap, which inference does not need).
 
-DCGAN exports ``netG`` (input: noise (N, nz, 1, 1)); U-GAT-IT and Photo2Cartoon export
-``genA2B`` (input: images (N, 3, S, S) in [-1, 1]); ``--net genB2A`` the other way.
+Which net and what it takes come from the model's declaration (``generators``): the
+main generator by default (DCGAN's ``netG``: noise (N, nz, 1, 1); U-GAT-IT's and
+Photo2Cartoon's ``genA2B``: images (N, 3, S, S) in [-1, 1]; a conditional GAN's
+``netG``: noise and label vectors); ``--net genB2A`` another one; ``--net all`` every
+generator, each into ``<output_dir>/<net>/``.
 """
-import argparse
 import os
 import sys
 
@@ -25,14 +26,13 @@ if ROOT not in sys.path:
 
 import ppgan_lite  # noqa: E402,F401  (CPU settings before paddle loads)
 
-CHECK_BATCH = 2
-
 
 def parse_args(argv=None):
-    from ppgan_lite.utils.export import DEFAULT_OPSET
+    from ppgan_lite.deploy.onnx import DEFAULT_OPSET
+    from ppgan_lite.utils.errors import argument_parser
 
-    p = argparse.ArgumentParser(prog="tools/export_model.py",
-                                description="Export a generator for paddle.inference / ONNX.")
+    p = argument_parser(prog="tools/export_model.py",
+                        description="Export a generator for paddle.inference / ONNX.")
     p.add_argument("-c", "--config-file", "--config_file", dest="config_file", required=True,
                    help="the YAML config the weights were trained with")
     p.add_argument("--load", required=True,
@@ -42,7 +42,7 @@ def parse_args(argv=None):
     p.add_argument("-o", "--opt", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="override config keys, as in tools/main.py")
     p.add_argument("--net", default=None,
-                   help="net to export (default: netG or genA2B, whichever the model has)")
+                   help="generator to export (default: the model's main one; 'all': every one)")
     p.add_argument("--onnx", action="store_true", help="also write model.onnx (paddle2onnx)")
     p.add_argument("--opset", type=int, default=DEFAULT_OPSET,
                    help=f"ONNX opset (default {DEFAULT_OPSET}; paddle2onnx raises it if an "
@@ -54,14 +54,12 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def load_generator_net(config_file, weights, net_name=None, overrides=None):
-    """(model name, net name, generator Layer with the weights loaded, in eval mode)."""
+def load_model(config_file, weights, overrides=None):
+    """(model with every generator net the weights hold loaded, in eval mode, model name)."""
     from ppgan_lite import register_all
-    from ppgan_lite.utils.checkpoint import load_weights
+    from ppgan_lite.utils.checkpoint import load_weights, place_weights
     from ppgan_lite.utils.config import load_config
     from ppgan_lite.utils.errors import ConfigError, WeightsNotFoundError
-    from ppgan_lite.utils.checkpoint import place_weights
-    from ppgan_lite.utils.export import pick_generator
     from ppgan_lite.utils.registry import MODELS, build
 
     nets = load_weights(weights)  # first: a missing file should not wait for a model build
@@ -70,69 +68,52 @@ def load_generator_net(config_file, weights, net_name=None, overrides=None):
     if "model" not in cfg:
         raise ConfigError(f"config '{config_file}' has no 'model' section")
     model = build(cfg.model, MODELS, "model")
-    model_name = cfg.model["name"]
-    net_name, net = pick_generator(model.nets, net_name, model_name)
-    if set(nets) == {""}:  # a .pdparams of one net: the generator's
-        params = nets[""]
-    elif net_name in nets:
-        params = nets[net_name]
-    else:
-        raise WeightsNotFoundError(f"'{weights}' has no weights for net '{net_name}' (it has "
-                                   f"{', '.join(sorted(nets))}): pass --net or the matching "
-                                   f"weights")
-    place_weights(net, params, weights, net_name)
-    net.eval()
-    return model_name, net_name, net
-
-
-def check_onnx(net, meta, onnx_path, atol):
-    """Largest |onnxruntime - dynamic| on a sample batch; ExportError above ``atol``."""
-    from ppgan_lite.apps.inference import OnnxRuntimeBackend
-    from ppgan_lite.utils.export import ExportError, run_dynamic, sample_input
-
-    x = sample_input(meta["input_kind"], meta["input_shape"][1:], CHECK_BATCH, seed=1)
-    diff = float(abs(OnnxRuntimeBackend(onnx_path)(x) - run_dynamic(net, x)).max())
-    if not diff <= atol:
-        raise ExportError(f"the ONNX model differs from the Paddle one by {diff:.2e} "
-                          f"(> --atol {atol:g}); it was not written (pass a larger --atol "
-                          f"to accept it)")
-    return diff
+    if set(nets) == {""}:  # a .pdparams of one net: the main generator's
+        nets = {model.generator_spec().net: nets[""]}
+    loaded = [spec.net for spec in model.generators if spec.net in nets]
+    if not loaded:
+        raise WeightsNotFoundError(
+            f"'{weights}' has no weights for the generators of {cfg.model['name']} "
+            f"({', '.join(s.net for s in model.generators)}; it has "
+            f"{', '.join(sorted(nets))}): pass the matching weights")
+    for net in loaded:
+        place_weights(model.nets[net], nets[net], weights, net)
+    model.setup_train_mode(False)
+    model.loaded_generators = loaded
+    return model, cfg.model["name"]
 
 
 def export(args):
-    """Run the export; returns the lines to print."""
-    from ppgan_lite.apps.inference import onnxruntime_available
-    from ppgan_lite.utils.export import (ONNX_FILE, export_layer, onnx_bytes, write_meta,
-                                         write_file_atomically)
+    """Run the export; yields the lines to print as each step finishes."""
+    from ppgan_lite.deploy import ExportError, add_onnx, export_generator
+    from ppgan_lite.deploy.onnx import check_onnx_available
+    from ppgan_lite.utils.fileio import make_dirs
 
-    model_name, net_name, net = load_generator_net(args.config_file, args.load, args.net,
-                                                   args.opt)
-    meta = export_layer(net, args.output_dir, model_name, net_name, args.load)
-    lines = [f"exported {model_name}.{net_name} ({meta['generator']}): input "
-             f"{meta['input_name']} {meta['input_shape']} -> {meta['output_shape']} "
-             f"in {args.output_dir}"]
-    if args.onnx:
-        onnx_path = os.path.join(args.output_dir, ONNX_FILE)
-        # checked under a hidden name first: a model.onnx that is there is a checked one
-        staged = write_file_atomically(os.path.join(args.output_dir, f".{ONNX_FILE}.check"),
-                                       onnx_bytes(args.output_dir, args.opset))
-        try:
-            if args.skip_check or not onnxruntime_available():
-                diff = None
-            else:
-                diff = check_onnx(net, meta, staged, args.atol)
-            os.replace(staged, onnx_path)
-        finally:
-            if os.path.exists(staged):
-                os.remove(staged)
-        meta["files"]["onnx"] = ONNX_FILE
-        meta["onnx"] = {"opset_requested": args.opset, "max_abs_diff_vs_paddle": diff}
-        write_meta(args.output_dir, meta)
-        checked = ("not checked (onnxruntime is not installed)" if diff is None and
-                   not args.skip_check else "not checked" if diff is None else
-                   f"max |onnxruntime - dynamic paddle| = {diff:.1e}")
-        lines.append(f"wrote {onnx_path}: {checked}")
-    return lines
+    if args.onnx:  # before anything is written: the Paddle export needs no paddle2onnx
+        check_onnx_available()
+    model, model_name = load_model(args.config_file, args.load, args.opt)
+    make_dirs(args.output_dir, "--output_dir")
+    if args.net == "all":
+        targets = [(net, os.path.join(args.output_dir, net)) for net in model.loaded_generators]
+    else:
+        net = model.generator_spec(args.net).net
+        if net not in model.loaded_generators:
+            raise ExportError(f"'{args.load}' holds no weights for {net} (it has "
+                              f"{', '.join(model.loaded_generators)}): pass --net with one "
+                              f"of those")
+        targets = [(net, args.output_dir)]
+    for net, folder in targets:
+        meta, layer, inputs = export_generator(model, folder, net, args.load, model_name)
+        described = ", ".join(f"{i['name']} {i['shape']}" for i in meta["inputs"])
+        yield (f"exported {model_name}.{net} ({meta['generator']}): inputs {described} -> "
+               f"{meta['output_shape']} in {folder}")
+        if args.onnx:
+            path, diff = add_onnx(layer, inputs, folder, meta, args.opset, args.atol,
+                                  check=not args.skip_check)
+            checked = ("not checked" if args.skip_check else
+                       "not checked (onnxruntime is not installed)" if diff is None else
+                       f"max |onnxruntime - dynamic paddle| = {diff:.1e}")
+            yield f"wrote {path}: {checked}"
 
 
 def main(argv=None):
@@ -141,6 +122,7 @@ def main(argv=None):
 
     args = parse_args(argv)
     import_paddle_quietly()
+
     def work():
         for line in export(args):  # progress lines as each step finishes
             print(line, flush=True)

@@ -133,30 +133,44 @@ def find_weights(weight_path, app, filename, what, how_to_get, url=None):
     return cached
 
 
-def read_net_weights(path, net_name):
-    """(params, generator config or None) of ``net_name`` in a weights file.
+def read_net_weights(path, net_name, takes="image"):
+    """(params, generator config or None, net name) of a generator in a weights file.
 
-    A ppgan_lite checkpoint (.npz) gives its ``net_name`` net and the generator config
-    it was trained with; a PaddleGAN .pdparams holds one net's params directly (or
-    several nets by name).
+    A ppgan_lite checkpoint (.npz) gives its model's main generator (the model's
+    ``generator_nets`` declaration, which must take ``takes``; ``net_name`` when the
+    checkpoint names no model) and the generator config it was trained with; a
+    PaddleGAN .pdparams holds one net's params directly (or several nets by name,
+    ``net_name`` among them).
     """
+    from .. import register_all
     from ..utils.checkpoint import load_state, load_weights
+    from ..utils.registry import MODELS
 
     if path.endswith(".npz"):
         state = load_state(path)
         nets = state.get("nets") or {}
+        model_cfg = (state.get("config") or {}).get("model") or {}
+        if model_cfg.get("name"):
+            register_all()
+            declared = MODELS.get(model_cfg["name"], f"checkpoint '{path}'").generator_nets
+            net_name, main = next(iter(declared.items()), (net_name, None))
+            if main is not None and takes not in main.takes:
+                raise WeightsNotFoundError(
+                    f"checkpoint '{path}' is a {model_cfg['name']}, whose generator "
+                    f"{net_name} takes {' + '.join(main.takes)} ({main.does}); this needs a "
+                    f"generator that takes {takes}s")
         if net_name not in nets:
             raise WeightsNotFoundError(
                 f"checkpoint '{path}' has no '{net_name}' net (it has: "
                 f"{', '.join(sorted(nets)) or 'none'}): pass a checkpoint of a model with "
                 f"a {net_name} generator")
-        config = ((state.get("config") or {}).get("model") or {}).get("generator")
-        return nets[net_name], (dict(config) if isinstance(config, dict) else None)
+        config = model_cfg.get("generator")
+        return nets[net_name], (dict(config) if isinstance(config, dict) else None), net_name
     nets = load_weights(path)
     if "" in nets:
-        return nets[""], None
+        return nets[""], None, net_name
     if net_name in nets:
-        return nets[net_name], None
+        return nets[net_name], None, net_name
     raise WeightsNotFoundError(
         f"weights file '{path}' holds nets {', '.join(sorted(nets))} but no "
         f"'{net_name}': pass the {net_name} weights")
@@ -173,53 +187,6 @@ def build_generator(config, params, source, net_name):
     place_weights(net, params, source, net_name)
     net.eval()
     return net
-
-
-def inference_generator(net, backend, weights_path, config, app, net_name):
-    """``apps.inference.load_generator`` for a generator built from a weights file.
-
-    'dynamic' runs the Layer eagerly. The others need an exported program, so the net
-    is exported once per (weights file, config) into ``cache_dir()/app/exported/``
-    (PaddleGAN's Photo2Cartoon generator: ~15 s once, then ~0.35 s a photo with
-    onnxruntime against ~3 s eagerly); 'auto' falls back to eager running if the
-    export fails.
-    """
-    from ..utils import export
-    from .inference import load_generator
-
-    if backend == "dynamic":
-        return load_generator(net, backend="dynamic")
-    try:
-        folder = exported_copy(net, weights_path, config, app, net_name)
-    except export.ExportError as exc:
-        if backend != "auto":
-            raise
-        logger.warning("%s: cannot export the generator for fast inference (%s); running "
-                       "it eagerly", app, exc)
-        return load_generator(net, backend="dynamic")
-    return load_generator(folder, backend=backend)
-
-
-def exported_copy(net, weights_path, config, app, net_name):
-    """Folder of ``net`` exported by ``utils.export``, made once and kept in the cache,
-    keyed by the weights file's SHA-256 and the generator config."""
-    import hashlib
-    import json
-
-    from ..utils import export
-
-    digest = export.file_sha256(weights_path)
-    settings = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()
-                              ).hexdigest()
-    folder = os.path.join(cache_dir(), app, "exported", f"{digest[:20]}-{settings[:8]}")
-    meta = export.read_meta(folder) if os.path.isdir(folder) else {}
-    if (meta.get("weights") or {}).get("sha256") == digest:
-        return folder
-    logger.info("%s: exporting the generator once for fast inference into %s (a few "
-                "seconds to a few tens of seconds)", app, folder)
-    export.export_layer(net, folder, model_name=app, net_name=net_name,
-                        weights_path=weights_path)
-    return folder
 
 
 def count_numbered(params, prefix):

@@ -21,7 +21,7 @@ and write ``p2c_photo.png`` and ``p2c_cartoon.png``. What changes:
   ``backend`` options, per-stage ``timings``, and ``run_video`` for a video file.
 """
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -30,11 +30,9 @@ from ..faceutils import align_crop, best_face, composite_on_white, detect_faces,
 from ..faceutils.detect import CONFIDENT_SCORE
 from ..faceutils.segmentation import (faceseg_weights_path, load_faceseg,
                                       require_faceseg_weights)
-from ..utils.errors import (ConfigError, DataError, FaceNotFoundError, ImageReadError,
-                            WeightsNotFoundError)
-from ..utils.fileio import make_dirs
+from ..utils.errors import ConfigError, FaceNotFoundError, WeightsNotFoundError
 from .base_predictor import (BasePredictor, build_generator, count_numbered, find_weights,
-                             inference_generator, open_video, read_net_weights)
+                             read_net_weights)
 
 # PaddleGAN's photo2cartoon generator (it builds ResnetUGATITP2CGenerator() with defaults).
 DEFAULT_GENERATOR = {"name": "ResnetUGATITP2CGenerator", "ngf": 32, "img_size": 256,
@@ -84,7 +82,7 @@ class Photo2CartoonPredictor(BasePredictor):
       'auto'; None looks in ``cache_dir()/photo2cartoon/``. faceseg's net loads here,
       so a missing or wrong file is a WeightsNotFoundError now, not at the first photo.
     backend: inference backend for the generator and faceseg ('auto', 'paddle',
-      'onnxruntime', 'dynamic'), see ``apps.inference.load_generator``.
+      'onnxruntime', 'dynamic'), see ``ppgan_lite.deploy.load_generator``.
     generator_config: keys overriding the generator config (defaults: PaddleGAN's; a
       checkpoint's own config; ngf/n_blocks/light read off a .pdparams' shapes).
     min_face_size: faces narrower than this (px in the photo) are not used.
@@ -188,77 +186,19 @@ class Photo2CartoonPredictor(BasePredictor):
 
     def run_video(self, path, output_file=None, detect_every=10, smoothing=0.5,
                   progress=None):
-        """Cartoonize a video frame by frame into an ``output_size`` square .mp4.
+        """Cartoonize a video frame by frame into an ``output_size`` square .mp4
+        (``apps/video.py``); returns the output file, fps, frame count and frames
+        without a face."""
+        from .video import cartoonize_video
 
-        The face is followed by a ``FaceTracker``; frames where it is lost repeat the
-        last cartoon (white before the first face). output_file defaults to
-        ``output_path/<video name>_cartoon.mp4``; progress, if given, is called as
-        ``progress(frames_done, frames_total)``. Returns a dict with the output file,
-        fps, the frame count and the frames without a face.
-        """
-        path = os.fspath(path)
-        if output_file is None:
-            if self.output_path is None:
-                raise ConfigError("run_video needs output_file or an output_path to write to")
-            stem = os.path.splitext(os.path.basename(path))[0]
-            output_file = os.path.join(self.output_path, f"{stem}_cartoon.mp4")
-        capture = open_video(path)
-        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-        total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        folder = make_dirs(os.path.dirname(os.path.abspath(output_file)),
-                           "video output folder")
-        # written under a temporary name and renamed: a stopped run leaves no half video
-        partial = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(output_file)}")
-        size = self.output_size
-        writer = cv2.VideoWriter(partial, cv2.VideoWriter_fourcc(*"mp4v"), fps, (size, size))
-        tracker = FaceTracker(self, detect_every=detect_every, smoothing=smoothing)
-        last = np.full((size, size, 3), 255, np.uint8)
-        frames = lost = 0
-        self._start_timing()
-        try:
-            if not writer.isOpened():
-                raise ConfigError(f"OpenCV cannot write '{output_file}': use a .mp4 or "
-                                  f".avi name in a writable folder")
-            while True:
-                with self.stage("read"):
-                    ok, bgr = capture.read()
-                if not ok:
-                    break
-                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                with self.stage("detect"):
-                    landmarks = tracker.update(rgb)
-                if landmarks is None:
-                    lost += 1
-                else:
-                    last = self.cartoonize(rgb, landmarks).cartoon
-                with self.stage("write"):
-                    writer.write(cv2.cvtColor(last, cv2.COLOR_RGB2BGR))
-                frames += 1
-                if progress is not None:
-                    progress(frames, max(total, frames))
-        except BaseException:
-            writer.release()
-            if os.path.exists(partial):
-                os.remove(partial)
-            raise
-        finally:
-            capture.release()
-        writer.release()
-        if frames == 0 or lost == frames:
-            os.remove(partial)
-            if frames == 0:
-                raise ImageReadError(f"cannot read video '{path}': no frame could be decoded")
-            raise FaceNotFoundError(f"no face found in any of the {frames} frames of '{path}': "
-                                    f"use a video with a visible frontal face")
-        os.replace(partial, output_file)
-        self._report_timing()
-        return {"output": output_file, "fps": fps, "frames": frames,
-                "frames_without_face": lost}
+        return cartoonize_video(self, path, output_file, detect_every, smoothing, progress)
 
     # ------------------------------------------------------------ weights
     def _load_generator(self, weight_path, backend, generator_config):
         """(callable NCHW [-1, 1] -> NCHW, the size it runs at)."""
-        from .inference import load_generator
+        from ..deploy import load_generator
+        from ..deploy.cache import inference_generator
+        from ..models.base_model import NetInput
 
         path = find_weights(weight_path, "photo2cartoon", WEIGHTS_FILE,
                             "the genA2B weights of photo2cartoon", TRAIN_HINT, WEIGHTS_URL)
@@ -268,70 +208,17 @@ class Photo2CartoonPredictor(BasePredictor):
             generator = load_generator(path, backend=backend)
             shape = generator.input_shape
             return generator, int(shape[-1]) if shape and shape[-1] else 256
-        params, checkpoint_config = read_net_weights(path, "genA2B")
+        # a checkpoint's main generator (its model's declaration), or the one net of
+        # a .pdparams
+        params, checkpoint_config, net_name = read_net_weights(path, "genA2B")
         config = checkpoint_config or {**DEFAULT_GENERATOR, **_config_from_params(params)}
         config.update(generator_config or {})
-        net = build_generator(config, params, path, "genA2B")
-        generator = inference_generator(net, backend, path, config, "photo2cartoon", "genA2B")
-        return generator, int(config.get("img_size", 256))
-
-
-class FaceTracker:
-    """The landmarks of one face through a video, steadier and cheaper than detecting
-    every frame.
-
-    The whole frame is searched every ``detect_every`` frames and whenever the face
-    is lost; in between only a region three face-widths wide around the last face.
-    Landmarks are smoothed by an exponential moving average (``smoothing`` is the
-    weight of the past) so the aligned crop, and with it the cartoon, does not
-    jitter; a jump of more than half a face width (a cut, another face) resets it.
-    """
-
-    def __init__(self, predictor, detect_every=10, smoothing=0.5):
-        if not 0.0 <= smoothing < 1.0:
-            raise ConfigError(f"smoothing={smoothing!r}: use a value in [0, 1)")
-        self.predictor = predictor
-        self.detect_every = max(1, int(detect_every))
-        self.smoothing = smoothing
-        self.frame = 0
-        self.box = None
-        self.landmarks = None
-
-    def update(self, rgb):
-        """(68, 2) landmarks of the tracked face in ``rgb``, or None if it is lost."""
-        face = None
-        if self.box is not None and self.frame % self.detect_every:
-            face = self._search_near(rgb)
-        if face is None:
-            try:
-                face = self.predictor.detect(rgb)[0]
-            except FaceNotFoundError:
-                face = None
-        self.frame += 1
-        if face is None:
-            self.box = self.landmarks = None
-            return None
-        landmarks = face.landmarks.astype(np.float64)
-        if self.landmarks is not None:
-            jump = np.abs(landmarks.mean(0) - self.landmarks.mean(0)).max()
-            if jump <= 0.5 * face.width:
-                landmarks = self.smoothing * self.landmarks + (1 - self.smoothing) * landmarks
-        self.box, self.landmarks = face.box, landmarks
-        return landmarks.astype(np.float32)
-
-    def _search_near(self, rgb):
-        left, top, right, bottom = self.box
-        reach = max(right - left, bottom - top)
-        height, width = rgb.shape[:2]
-        x0, y0 = max(0, int(left - reach)), max(0, int(top - reach))
-        x1, y1 = min(width, int(right + reach) + 1), min(height, int(bottom + reach) + 1)
-        try:
-            faces = detect_faces(rgb[y0:y1, x0:x1], min_face_size=self.predictor.min_face_size)
-        except (FaceNotFoundError, DataError):
-            return None
-        face = faces[0]
-        box = (face.box[0] + x0, face.box[1] + y0, face.box[2] + x0, face.box[3] + y0)
-        return replace(face, box=box, landmarks=face.landmarks + np.float32([x0, y0]))
+        net = build_generator(config, params, path, net_name)
+        size = int(config.get("img_size", 256))
+        inputs = (NetInput("image", "image", (3, size, size)),)
+        generator = inference_generator(net, inputs, backend, path, config, "photo2cartoon",
+                                        net_name)
+        return generator, size
 
 
 # ---------------------------------------------------------------- helpers
@@ -363,13 +250,16 @@ def _faceseg_runner(net, path, backend):
     """The faceseg net exported once and run by onnxruntime (0.21 against 0.38 s eager
     for a 384-px crop on 2 cores), or None to run it eagerly: for 'dynamic', and for
     'auto' without onnxruntime, since paddle.inference is slower than eager here."""
+    from ..deploy import onnxruntime_available
+    from ..deploy.cache import inference_generator
     from ..faceutils.faceseg_net import INPUT_SIZE, FaceSegProbability
-    from .inference import onnxruntime_available
+    from ..models.base_model import NetInput
 
     if backend == "dynamic" or (backend == "auto" and not onnxruntime_available()):
         return None
     config = {"net": "FaceSegProbability", "img_size": INPUT_SIZE}
-    return inference_generator(FaceSegProbability(net), backend, path, config,
+    inputs = (NetInput("image", "image", (3, INPUT_SIZE, INPUT_SIZE)),)
+    return inference_generator(FaceSegProbability(net), inputs, backend, path, config,
                                "photo2cartoon", "faceseg")
 
 
@@ -377,7 +267,7 @@ def _check_exported_input(folder):
     """An exported model that does not take RGB photos (DCGAN's noise generator, a
     one-channel net) is refused by its meta.json when it loads, not by an input-shape
     error at the first photo. A folder without meta.json is left to the backend."""
-    from ..utils.export import read_meta
+    from ..deploy import read_meta
 
     meta = read_meta(folder)
     kind, shape = meta.get("input_kind"), list(meta.get("input_shape") or [])

@@ -4,9 +4,9 @@ Does the cartoon still look like the person? ``FaceIdentitySimilarity`` compares
 each generated image with its own input photo; ``FrechetFaceDistance`` compares
 the descriptor distribution of all generated faces with that of real faces.
 
-Faces are cut the way ``FaceIDLoss`` cuts them (the same code: its
-``DEFAULT_FACE_BOX``, resized to the net's 150x150), so the metric measures what
-the identity loss optimises. ``detect=True`` instead finds the face with
+Faces are cut the way ``FaceIDLoss`` cuts them (the same code,
+``faceutils.recognition.FaceEmbedding``: ``DEFAULT_FACE_BOX``, resized to the net's
+150x150), so the metric measures what the identity loss optimises. ``detect=True`` instead finds the face with
 ``ppgan_lite.faceutils`` (dlib HOG + 5 landmarks) and cuts dlib's own aligned chip
 (150 px, padding 0.25, what ``compute_face_descriptor`` uses). For pairs the chip is
 located on the ground-truth photo and cut at the same place from the generated
@@ -22,8 +22,6 @@ is that value. Measured with the default box (astronaut crop against): itself 1.
 flipped 0.990, 10% larger 0.990, shifted by 5% 0.973, JPEG q30 0.995, gray 0.993,
 OpenCV-stylised 0.909, Grace Hopper 0.886, an LFW face 0.832.
 """
-import importlib
-
 import numpy as np
 import paddle
 
@@ -33,9 +31,6 @@ from .base import Metric, check_positive_int, to_rgb
 from .fid import FeatureDistributionMetric
 
 SAME_PERSON_DISTANCE = 0.6
-# models point down to metrics (STYLE.md), so the loss's module is imported when a
-# face metric is built, not when ppgan_lite.metrics is: crop=None means its box.
-_FACE_ID_MODULE = "ppgan_lite.models.criterions.face_id"
 DEFAULT_COSINE_THRESHOLD = 0.9
 CHIP_PADDING = 0.25  # dlib's face chip for recognition
 
@@ -45,17 +40,19 @@ class FaceEmbedder:
     (array or tensor) -> (N, D) float64 numpy.
 
     Args:
-        net, weights_path, crop: as ``FaceIDLoss`` (a recognition-net name or a
+        net, weights_path, crop: as ``FaceEmbedding`` (a recognition-net name or a
             callable, its weights, the face box as fractions of the image; None
-            is its ``DEFAULT_FACE_BOX``).
+            is ``DEFAULT_FACE_BOX``).
         detect: find the face with ``ppgan_lite.faceutils`` instead of the fixed box.
     """
 
     def __init__(self, net="dlib_resnet", weights_path=None, crop=None, detect=False,
                  batch_size=16):
-        face_id = importlib.import_module(_FACE_ID_MODULE)
-        self.cutter = face_id.FaceIDLoss(net=net, weights_path=weights_path,
-                                         crop=face_id.DEFAULT_FACE_BOX if crop is None else crop)
+        # imported when a face metric is built: PSNR or FID never load the face nets
+        from ..faceutils.recognition import DEFAULT_FACE_BOX, FaceEmbedding
+
+        self.cutter = FaceEmbedding(net=net, weights_path=weights_path,
+                                    crop=DEFAULT_FACE_BOX if crop is None else crop)
         self.detect = bool(detect)
         self.batch_size = check_positive_int(batch_size, "face metric batch_size")
         self.faces_not_found = 0
@@ -105,7 +102,7 @@ class FaceEmbedder:
         boxed = [i for i, chip in enumerate(chips) if chip is None]
         chipped = [i for i, chip in enumerate(chips) if chip is not None]
         with paddle.no_grad():
-            if boxed:  # FaceIDLoss's crop and resize, on [-1, 1] images
+            if boxed:  # the Face-ID loss's crop and resize, on [-1, 1] images
                 features = self.cutter.embed(paddle.to_tensor(images[boxed] * 2.0 - 1.0))
                 for i, row in zip(boxed, features.numpy()):
                     rows[i] = row
@@ -221,10 +218,11 @@ class FrechetFaceDistance(FeatureDistributionMetric):
                  crop=None, detect=False, batch_size=16, feature_extractor=None,
                  pred_key="fake", gt_key="real", input_range=(-1, 1)):
         net_name = net if isinstance(net, str) else type(net).__name__
-        face_id = importlib.import_module(_FACE_ID_MODULE)
-        crop = face_id.DEFAULT_FACE_BOX if crop is None else crop
+        from ..faceutils.recognition import DEFAULT_FACE_BOX, check_crop
+
+        crop = DEFAULT_FACE_BOX if crop is None else crop
         box = "detected" if detect else ",".join(
-            f"{v:g}" for v in face_id.FaceIDLoss._check_crop(crop))
+            f"{v:g}" for v in check_crop(crop, type(self).__name__))
         self.extractor_name = f"face:{net_name}:{box}"
         self._embedder_args = (net, weights_path, crop, detect, batch_size)
         super().__init__(real_stats_path, batch_size, feature_extractor, pred_key, gt_key,

@@ -12,10 +12,12 @@ A model is PaddleGAN's shape of one:
   ``test_iter(metrics)``;
 * ``losses`` (name -> scalar tensor, *every* term, logged each interval) and
   ``visual_items`` (name -> NCHW image tensor in [-1, 1]);
-* ``generators`` (one ``GeneratorSpec`` per generator net, the main one first): the net
-  and the inputs it takes, in order. Export, ``applications/generate.py`` and the
-  predictors read this and nothing else; ``generator_layer(net)`` is the Layer they call
-  with those inputs (a wrapper where the net's own forward takes more);
+* ``generator_nets`` (class attribute, net -> ``GeneratorNet``: the kinds of input it
+  takes and what it does, the main one first; enough to pick a net from a checkpoint
+  without building the model) and ``generator_inputs(net)`` (its inputs with their
+  shapes, which depend on the config) make ``generators``, one ``GeneratorSpec`` each. Export, ``applications/generate.py``
+  and the predictors read these and nothing else; ``generator_layer(net)`` is the Layer
+  they call with those inputs (a wrapper where the net's own forward takes more);
 * ``sample_inputs(num, seed, **condition)`` -> the generator's inputs as numpy arrays
   (noise from the prior, labels, images), ``generate(inputs)`` -> images, and
   ``sample(num, seed=0, **condition)`` -> the picture a person looks at (generated
@@ -65,6 +67,14 @@ class NetInput:
 
 
 @dataclass(frozen=True)
+class GeneratorNet:
+    """What a model class says of one of its generator nets: the kinds of its inputs,
+    in order, and what it does."""
+    takes: tuple
+    does: str = ""
+
+
+@dataclass(frozen=True)
 class GeneratorSpec:
     """A generator net of a model and its inputs, in the order it takes them."""
     net: str
@@ -83,6 +93,8 @@ class GeneratorSpec:
 class BaseModel(ABC):
     #: group -> the nets it steps by default (a config's net_names may differ)
     optimizer_groups = {}
+    #: generator net -> GeneratorNet (its input kinds, what it does), the main one first
+    generator_nets = {}
 
     def __init__(self):
         self.nets = OrderedDict()
@@ -136,10 +148,15 @@ class BaseModel(ABC):
         """Restore what ``extra_state`` returned."""
 
     # -- generation: export, generate.py, predictors and sample grids --------
+    @abstractmethod
+    def generator_inputs(self, net):
+        """The inputs generator ``net`` takes, in order: a tuple of NetInput."""
+
     @property
     def generators(self):
         """One GeneratorSpec per generator net, the main one first."""
-        raise NotImplementedError(f"{type(self).__name__} declares no generators")
+        return tuple(GeneratorSpec(net, tuple(self.generator_inputs(net)), declared.does)
+                     for net, declared in self.generator_nets.items())
 
     def generator_spec(self, net=None):
         specs = self.generators

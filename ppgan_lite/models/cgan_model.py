@@ -13,13 +13,16 @@ import paddle.nn.functional as F
 
 from ..utils.errors import DataError
 from ..utils.registry import MODELS
-from .base_model import GeneratorSpec, NetInput
+from .base_model import GeneratorNet, NetInput
 from .criterions.gan_loss import gradient_penalty
 from .dcgan_model import DCGANModel
 
 
 @MODELS.register()
 class CGANModel(DCGANModel):
+    generator_nets = {"netG": GeneratorNet(("noise", "labels"),
+                                           "noise + label vector -> image")}
+
     def __init__(self, generator, discriminator=None, gan_criterion=None, n_critic=1,
                  clip_value=None, gp_weight=10.0, init_gain=0.02, mismatch_loss=True):
         super().__init__(generator, discriminator, gan_criterion, n_critic, clip_value,
@@ -89,11 +92,9 @@ class CGANModel(DCGANModel):
         self.losses["G_adv_loss"] = loss_G
 
     # -------------------------------------------------------------- generation
-    @property
-    def generators(self):
-        return (GeneratorSpec("netG", (NetInput("noise", "noise", (self.nz, 1, 1)),
-                                       NetInput("labels", "labels", (self.num_classes,))),
-                              "noise + label vector -> image"),)
+    def generator_inputs(self, net):
+        return (NetInput("noise", "noise", (self.nz, 1, 1)),
+                NetInput("labels", "labels", (self.num_classes,)))
 
     def sample_inputs(self, num, seed=0, labels=None):
         """Noise and label vectors. ``labels``: class indices (N,) or tag vectors

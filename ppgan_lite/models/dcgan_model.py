@@ -7,7 +7,7 @@ generator step every ``n_critic`` iterations (WGAN's critic schedule, Alg. 1).
 import paddle
 
 from ..utils.registry import CRITERIONS, DISCRIMINATORS, GENERATORS, MODELS, build
-from .base_model import BaseModel, GeneratorSpec, NetInput
+from .base_model import BaseModel, GeneratorNet, NetInput
 from .criterions.gan_loss import clip_weights, gradient_penalty
 from .layers.init import init_weights
 
@@ -15,6 +15,7 @@ from .layers.init import init_weights
 @MODELS.register()
 class DCGANModel(BaseModel):
     optimizer_groups = {"optimizer_G": ("netG",), "optimizer_D": ("netD",)}
+    generator_nets = {"netG": GeneratorNet(("noise",), "noise -> image")}
 
     def __init__(self, generator, discriminator=None, gan_criterion=None, n_critic=1,
                  clip_value=None, gp_weight=10.0, init_gain=0.02):
@@ -91,7 +92,5 @@ class DCGANModel(BaseModel):
             clip_weights(self.nets["netD"], self.clip_value)
 
     # -------------------------------------------------------------- generation
-    @property
-    def generators(self):
-        return (GeneratorSpec("netG", (NetInput("noise", "noise", (self.nz, 1, 1)),),
-                              "noise -> image"),)
+    def generator_inputs(self, net):
+        return (NetInput("noise", "noise", (self.nz, 1, 1)),)

@@ -13,7 +13,7 @@ distance between a photo and its cartoon. Every term is logged.
 import paddle
 
 from ..utils.registry import CRITERIONS, DISCRIMINATORS, GENERATORS, MODELS, build
-from .base_model import BaseModel, GeneratorSpec, NetInput
+from .base_model import BaseModel, GeneratorNet, NetInput
 from .layers.init import init_weights
 from .layers.lin import RhoClipper
 from .ugatit_visuals import heatmap_image
@@ -28,6 +28,8 @@ def _to_target(loss_fn, logit, value):
 class UGATITModel(BaseModel):
     optimizer_groups = {"optimG": ("genA2B", "genB2A"),
                         "optimD": ("disGA", "disGB", "disLA", "disLB")}
+    generator_nets = {"genA2B": GeneratorNet(("image",), "A -> B (photo -> cartoon)"),
+                      "genB2A": GeneratorNet(("image",), "B -> A")}
 
     def __init__(self, generator, discriminator_g=None, discriminator_l=None,
                  l1_criterion=None, mse_criterion=None, bce_criterion=None,
@@ -174,11 +176,8 @@ class UGATITModel(BaseModel):
                 metric.update_visuals(self.visual_items)
 
     # ------------------------------------------------------------ generation
-    @property
-    def generators(self):
-        image = (NetInput("image", "image", self.image_shape),)
-        return (GeneratorSpec("genA2B", image, "A -> B (photo -> cartoon)"),
-                GeneratorSpec("genB2A", image, "B -> A"))
+    def generator_inputs(self, net):
+        return (NetInput("image", "image", self.image_shape),)
 
     def sample_condition(self, batch):
         key = "A" if self.direction == "a2b" else "B"

@@ -343,23 +343,23 @@ def test_fast_backends_export_once_per_weights_and_reuse_the_cache(tmp_path, mon
     stand-ins that record what the predictor asks for."""
     import json
 
-    from ppgan_lite.apps import inference
-    from ppgan_lite.utils import export
+    from ppgan_lite.deploy import cache as inference
+    from ppgan_lite.deploy import meta as export
 
     monkeypatch.setenv("PPGAN_LITE_CACHE", str(tmp_path / "cache"))
     exported, loaded = [], []
 
-    def fake_export(net, folder, model_name="", net_name="", weights_path=None):
+    def fake_export(net, inputs, folder, model_name="", net_name="", weights_path=None):
         exported.append((type(net).__name__, net_name))
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "meta.json"), "w") as f:
             json.dump({"weights": {"sha256": export.file_sha256(weights_path)}}, f)
 
-    def fake_load(source, backend="auto"):
+    def fake_load(source, backend="auto", inputs=None):
         loaded.append((source, backend))
         return lambda x: -x
 
-    monkeypatch.setattr(export, "export_layer", fake_export)
+    monkeypatch.setattr(inference, "export_layer", fake_export)
     monkeypatch.setattr(inference, "load_generator", fake_load)
     for _ in range(2):
         p = Photo2CartoonPredictor(output_path=None, weight_path=small_checkpoint)
@@ -379,14 +379,14 @@ def test_fast_backends_export_once_per_weights_and_reuse_the_cache(tmp_path, mon
 
 def test_auto_runs_eagerly_when_the_export_fails(tmp_path, monkeypatch, small_checkpoint,
                                                  small_net):
-    from ppgan_lite.utils import export
+    from ppgan_lite.deploy import cache, meta as export
 
     monkeypatch.setenv("PPGAN_LITE_CACHE", str(tmp_path / "cache"))
 
     def failing_export(*args, **kwargs):
         raise export.ExportError("paddle.jit.save could not turn it into a static program")
 
-    monkeypatch.setattr(export, "export_layer", failing_export)
+    monkeypatch.setattr(cache, "export_layer", failing_export)
     p = Photo2CartoonPredictor(output_path=None, weight_path=small_checkpoint)
     x = np.random.RandomState(2).uniform(-1, 1, (1, 3, 64, 64)).astype(np.float32)
     np.testing.assert_allclose(p.generator(x), run_net(small_net, x), atol=1e-5)
@@ -396,9 +396,9 @@ def test_auto_runs_eagerly_when_the_export_fails(tmp_path, monkeypatch, small_ch
 
 
 def test_exported_folder_runs_through_the_inference_backend(tmp_path, monkeypatch):
-    """tools/export_model.py output: handed to apps.inference as it is; the image
-    size is the exported input's."""
-    from ppgan_lite.apps import inference
+    """tools/export_model.py output: handed to deploy.load_generator as it is; the
+    image size is the exported input's."""
+    from ppgan_lite import deploy as inference
 
     folder = tmp_path / "inference_model"
     folder.mkdir()
@@ -422,17 +422,18 @@ def test_exported_folder_runs_through_the_inference_backend(tmp_path, monkeypatc
 def test_exported_model_that_takes_no_photos_is_refused_when_it_loads(tmp_path, monkeypatch):
     """DCGAN's export takes noise: its meta.json says so before anything runs, instead
     of an input-shape error at the first photo."""
-    from ppgan_lite.apps import inference
+    from ppgan_lite import deploy as inference
+    from ppgan_lite.deploy import meta as export
+    from ppgan_lite.models.base_model import NetInput
     from ppgan_lite.models.generators.dcgan import DCGenerator
-    from ppgan_lite.utils import export
 
     monkeypatch.setattr(inference, "load_generator", pytest.fail)  # never reached
     folder = tmp_path / "inference_model"
     folder.mkdir()
     net = DCGenerator(input_nz=100, input_nc=3, output_nc=3, ngf=8)
-    kind, input_name, chw = export.generator_input(net)
-    export.write_meta(str(folder), export.make_meta("DCGANModel", "netG", net, kind,
-                                                    input_name, chw, [None, 3, 64, 64], None))
+    export.write_meta(str(folder), export.make_meta(
+        "DCGANModel", "netG", net, [NetInput("noise", "noise", (100, 1, 1))],
+        [None, 3, 64, 64], None))
     with pytest.raises(WeightsNotFoundError) as info:
         Photo2CartoonPredictor(output_path=None, weight_path=str(folder), backend="paddle")
     message = str(info.value)

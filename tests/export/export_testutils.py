@@ -103,13 +103,16 @@ class Exported:
         self.weights, self.directory, self.meta = weights, directory, meta
 
     def sample(self, batch, seed=0):
-        from ppgan_lite.utils.export import sample_input
+        from ppgan_lite.deploy import sample_batch
+        from ppgan_lite.models.base_model import NetInput
 
-        return sample_input(self.meta["input_kind"], self.meta["input_shape"][1:], batch, seed)
+        inputs = [NetInput(i["name"], i["kind"], tuple(i["shape"][1:]))
+                  for i in self.meta["inputs"]]
+        return sample_batch(inputs, batch, seed)[0]
 
 
 def export_kind(base, kind, onnx, seed=0):
-    from ppgan_lite.utils.export import read_meta
+    from ppgan_lite.deploy import read_meta
 
     work = base / kind
     work.mkdir()

@@ -14,9 +14,12 @@ import paddle
 import paddle.nn.functional as F
 
 from export_testutils import ROOT, save_checkpoint, trained_like_model, write_config
-from ppgan_lite.apps.inference import load_generator
+from ppgan_lite.deploy import (ExportError, export_layer, file_sha256, load_generator,
+                               run_dynamic, write_onnx)
+from ppgan_lite.models.base_model import NetInput
 from ppgan_lite.utils.errors import WeightsNotFoundError
-from ppgan_lite.utils.export import ExportError, export_layer, file_sha256, run_dynamic
+
+IMAGE_8 = [NetInput("image", "image", (3, 8, 8))]
 
 
 def _assert_close(got, want, atol):
@@ -94,8 +97,6 @@ def test_onnx_equals_dynamic(kind, request, tmp_path):
     exported = request.getfixturevalue(f"{kind}_export")
     onnx_path = os.path.join(exported.directory, "model.onnx")
     if kind == "dcgan":  # exported without --onnx: convert it here
-        from ppgan_lite.utils.export import write_onnx
-
         onnx_path = write_onnx(exported.directory, str(tmp_path / "dcgan.onnx"))
     else:
         assert exported.meta["files"]["onnx"] == "model.onnx"
@@ -110,17 +111,13 @@ class ScaleFactorUpsample(paddle.nn.Layer):
     """Upsampling by a float scale_factor: paddle2onnx 2.1 rejects its float-list
     attribute, the failure the export must report instead of exiting."""
 
-    input_nc, img_size = 3, 8
-
     def forward(self, x):
         return F.interpolate(x, scale_factor=2.0, mode="nearest")
 
 
 def test_paddle2onnx_failure_is_one_line_naming_the_cause(tmp_path):
     pytest.importorskip("paddle2onnx")
-    from ppgan_lite.utils.export import write_onnx
-
-    export_layer(ScaleFactorUpsample(), str(tmp_path))
+    export_layer(ScaleFactorUpsample(), IMAGE_8, str(tmp_path))
     with pytest.raises(ExportError) as err:  # paddle2onnx calls sys.exit: caught
         write_onnx(str(tmp_path))
     message = str(err.value)
@@ -136,15 +133,13 @@ def _fixed_batch(x):
 
 
 class FailsToTrace(paddle.nn.Layer):
-    input_nc, img_size = 3, 8
-
     def forward(self, x):
         return _fixed_batch(x)
 
 
 def test_jit_save_failure_is_one_line_naming_the_function(tmp_path):
     with pytest.raises(ExportError) as err:
-        export_layer(FailsToTrace(), str(tmp_path / "out"))
+        export_layer(FailsToTrace(), IMAGE_8, str(tmp_path / "out"))
     message = str(err.value)
     assert "\n" not in message and "FailsToTrace" in message
     assert "ValueError: needs a known batch size" in message
@@ -154,7 +149,8 @@ def test_jit_save_failure_is_one_line_naming_the_function(tmp_path):
 def test_dy2static_message_is_cut_to_the_error_and_its_function():
     """What Paddle 3.3.1's dy2static raised for a default argument naming a module
     constant (``eps=NORM_EPS``), abridged: the export names the function and the error."""
-    from ppgan_lite.utils.export import _conversion_site, _one_line
+    from ppgan_lite.deploy.export import _conversion_site
+    from ppgan_lite.deploy.onnx import error_line as _one_line
 
     message = ("In transformed code:\n\n    File \"/root/.cache/paddle/to_static_tmp/10522/"
                "mix_instance_layer_normf2fq5zsv.py\", line 11, in create\n"
@@ -212,14 +208,14 @@ def test_net_not_in_model(export_tool, capsys, tmp_path, dcgan_weights):
     err = _main_error(export_tool, capsys, ["-c", config, "--load", dcgan_weights,
                                             "--net", "genA2B", "--output_dir",
                                             str(tmp_path / "out")])
-    assert "no net 'genA2B'" in err and "netG" in err
+    assert "no generator 'genA2B'" in err and "netG" in err
 
 
 def test_weights_of_another_model(export_tool, capsys, tmp_path, dcgan_weights):
     config = write_config(str(tmp_path), "ugatit")
     err = _main_error(export_tool, capsys, ["-c", config, "--load", dcgan_weights,
                                             "--output_dir", str(tmp_path / "out")])
-    assert "no weights for net 'genA2B'" in err and "netG" in err
+    assert "no weights for the generators of UGATITModel" in err and "netG" in err
 
 
 def test_weights_of_another_size(export_tool, capsys, tmp_path, dcgan_weights):

@@ -1,4 +1,4 @@
-"""apps.inference.load_generator: one interface over paddle.inference, onnxruntime and
+"""deploy.load_generator: one interface over paddle.inference, onnxruntime and
 eager Layers; the auto backend's ONNX cache (once per weights file, keyed by its hash,
 never beside the model); loaded predictors reused; errors in one line."""
 import logging
@@ -12,10 +12,12 @@ import paddle
 import paddle.nn.functional as F
 
 from export_testutils import export_kind, trained_like_model
-from ppgan_lite.apps import inference
-from ppgan_lite.apps.inference import (DynamicBackend, OnnxRuntimeBackend,
-                                       PaddleInferenceBackend, load_generator)
-from ppgan_lite.utils import export as ex
+from ppgan_lite.deploy import backends as inference
+from ppgan_lite.deploy import export as ex
+from ppgan_lite.deploy import meta
+from ppgan_lite.deploy.backends import (DynamicBackend, OnnxRuntimeBackend,
+                                        PaddleInferenceBackend, load_generator)
+from ppgan_lite.models.base_model import NetInput
 from ppgan_lite.utils.errors import ConfigError, DataError, WeightsNotFoundError
 
 
@@ -39,7 +41,7 @@ def test_auto_converts_once_per_weights_file_and_reuses_the_cache(dcgan_export, 
     first = load_generator(dcgan_export.directory, backend="auto", cache_dir=cache)
     assert isinstance(first, OnnxRuntimeBackend)
     files = _onnx_files(cache)
-    weights_hash = ex.file_sha256(os.path.join(dcgan_export.directory, "model.pdiparams"))
+    weights_hash = meta.file_sha256(os.path.join(dcgan_export.directory, "model.pdiparams"))
     assert len(files) == 1 and files[0].startswith(weights_hash)
     assert not any(n.startswith(".tmp-") for n in files)  # written atomically
     x = dcgan_export.sample(3, seed=5)
@@ -74,8 +76,8 @@ def test_cache_key_is_the_weights_hash(dcgan_export, tmp_path, monkeypatch):
     assert len(_onnx_files(cache)) == 1
     # other weights: another entry
     other = export_kind(tmp_path, "dcgan", onnx=False, seed=7)
-    assert ex.file_sha256(os.path.join(other.directory, "model.pdiparams")) != \
-        ex.file_sha256(os.path.join(dcgan_export.directory, "model.pdiparams"))
+    assert meta.file_sha256(os.path.join(other.directory, "model.pdiparams")) != \
+        meta.file_sha256(os.path.join(dcgan_export.directory, "model.pdiparams"))
     backend = load_generator(other.directory, backend="auto")
     assert len(_onnx_files(cache)) == 2
     x = other.sample(2)
@@ -85,7 +87,7 @@ def test_cache_key_is_the_weights_hash(dcgan_export, tmp_path, monkeypatch):
 def test_auto_without_onnxruntime_runs_paddle_with_a_notice(dcgan_export, monkeypatch,
                                                             caplog, tmp_path):
     monkeypatch.setattr(inference, "onnxruntime_available", lambda: False)
-    with caplog.at_level(logging.INFO, logger="ppgan_lite.inference"):
+    with caplog.at_level(logging.INFO, logger="ppgan_lite.deploy"):
         backend = load_generator(dcgan_export.directory, backend="auto",
                                  cache_dir=str(tmp_path))
     assert isinstance(backend, PaddleInferenceBackend)
@@ -100,10 +102,10 @@ def test_auto_falls_back_to_paddle_when_conversion_fails(dcgan_export, monkeypat
     needs_onnx()
 
     def fails(*args, **kwargs):
-        raise ex.ExportError("paddle2onnx 2.1.0 could not convert 'model.json': no op x")
+        raise meta.ExportError("paddle2onnx 2.1.0 could not convert 'model.json': no op x")
 
-    monkeypatch.setattr(ex, "onnx_bytes", fails)
-    with caplog.at_level(logging.WARNING, logger="ppgan_lite.inference"):
+    monkeypatch.setattr(inference, "onnx_bytes", fails)
+    with caplog.at_level(logging.WARNING, logger="ppgan_lite.deploy"):
         backend = load_generator(dcgan_export.directory, cache_dir=str(tmp_path))
     assert isinstance(backend, PaddleInferenceBackend)
     assert any("no op x" in r.getMessage() for r in caplog.records)
@@ -127,14 +129,13 @@ class ScaleFactorUpsample(paddle.nn.Layer):
     """A float scale_factor upsampling: paddle.inference 3.3's oneDNN executor cannot
     run its float-list attribute, so the backend must switch to Paddle's CPU kernels."""
 
-    input_nc, img_size = 3, 8
-
     def forward(self, x):
         return F.interpolate(x, scale_factor=2.0, mode="nearest")
 
 
 def test_paddle_backend_runs_programs_onednn_cannot(tmp_path):
-    ex.export_layer(ScaleFactorUpsample(), str(tmp_path))
+    ex.export_layer(ScaleFactorUpsample(), [NetInput("image", "image", (3, 8, 8))],
+                    str(tmp_path))
     backend = load_generator(str(tmp_path), backend="paddle")
     x = np.random.RandomState(0).uniform(-1, 1, (2, 3, 8, 8)).astype("float32")
     want = x.repeat(2, axis=2).repeat(2, axis=3)

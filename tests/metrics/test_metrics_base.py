@@ -106,8 +106,8 @@ def test_accumulate_without_data_and_mismatched_pairs_are_data_errors():
 
 
 def test_importing_metrics_does_not_import_the_models():
-    """Models point down to metrics (STYLE.md); face metrics import the Face-ID loss
-    only when one is built, so a broken model file cannot break PSNR or FID."""
+    """Models point down to metrics (docs/architecture.md): metrics never import
+    models, so a broken model file cannot break PSNR or FID."""
     import os
     import subprocess
     import sys

@@ -9,7 +9,8 @@ import paddle
 
 from ppgan_lite import metrics
 from ppgan_lite.metrics.face_identity import DEFAULT_COSINE_THRESHOLD, FaceEmbedder
-from ppgan_lite.models.criterions.face_id import DEFAULT_FACE_BOX, FaceIDLoss
+from ppgan_lite.faceutils.recognition import DEFAULT_FACE_BOX
+from ppgan_lite.models.criterions.face_id import FaceIDLoss
 from ppgan_lite.utils.errors import ConfigError, DataError
 
 cv2 = pytest.importorskip("cv2")
@@ -134,7 +135,7 @@ def test_frechet_face_distance_orders_sets(faces, tmp_path):
 def test_config_errors():
     with pytest.raises(ConfigError, match=r"threshold 1.5 is a cosine similarity"):
         metrics.FaceIdentitySimilarity(threshold=1.5)
-    with pytest.raises(ConfigError, match="FaceIDLoss.crop"):
+    with pytest.raises(ConfigError, match="crop .* is not a box inside the image"):
         metrics.FaceIdentitySimilarity(crop=(0.5, 0.5, 0.2, 0.9))
     with pytest.raises(ConfigError, match="unknown face recognition net 'arcface'"):
         metrics.FrechetFaceDistance(net="arcface")

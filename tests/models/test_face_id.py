@@ -7,11 +7,12 @@ import paddle
 import paddle.nn as nn
 
 from ppgan_lite.models import criterions  # noqa: F401  (registration)
-from ppgan_lite.models.criterions import dlib_resnet
-from ppgan_lite.models.criterions.dlib_resnet import (DlibFaceRecognitionNet, _DlibStream,
-                                                      _zero_extended_sum, load_dlib_resnet,
-                                                      read_dlib_resnet_file)
-from ppgan_lite.models.criterions.face_id import DEFAULT_FACE_BOX, FaceIDLoss
+from ppgan_lite.faceutils import dlib_resnet
+from ppgan_lite.faceutils.dlib_resnet import (DlibFaceRecognitionNet, _DlibStream,
+                                             _zero_extended_sum, load_dlib_resnet,
+                                             read_dlib_resnet_file)
+from ppgan_lite.faceutils.recognition import DEFAULT_FACE_BOX
+from ppgan_lite.models.criterions.face_id import FaceIDLoss
 from ppgan_lite.utils.errors import ConfigError, WeightsNotFoundError
 from ppgan_lite.utils.registry import CRITERIONS, build
 

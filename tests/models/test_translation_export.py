@@ -14,7 +14,8 @@ import pytest
 import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
 import paddle
 
-from ppgan_lite.utils.export import onnx_bytes, run_dynamic, sample_input, save_static
+from ppgan_lite.deploy import onnx_bytes, run_dynamic, sample_batch, save_static
+from ppgan_lite.models.base_model import NetInput
 
 from translation_testutils import assert_close, case_net, case_path, load_case
 
@@ -29,8 +30,9 @@ GENERATOR_CASES = ["unet_batch", "unet_instance_dropout", "resnet_instance_refle
 def test_generator_exports_with_a_free_batch_and_matches_onnx(name, tmp_path):
     case, ref = load_case(case_path(name))
     net = case_net(case, ref["params"])
-    chw = [case["kwargs"]["input_nc"], case["size"], case["size"]]
-    out_shape = save_static(net, "image", chw, str(tmp_path))
+    inputs = [NetInput("image", "image",
+                       (case["kwargs"]["input_nc"], case["size"], case["size"]))]
+    out_shape = save_static(net, inputs, str(tmp_path))
     assert out_shape == [None, case["kwargs"]["output_nc"], case["size"], case["size"]]
     assert os.path.isfile(tmp_path / "model.json")
 
@@ -39,7 +41,7 @@ def test_generator_exports_with_a_free_batch_and_matches_onnx(name, tmp_path):
     assert session.get_inputs()[0].shape[0] in (None, -1) or \
         isinstance(session.get_inputs()[0].shape[0], str)  # symbolic batch
     for batch in (1, 3):  # the probe used batch 1; 3 is neither it nor the reference's
-        x = sample_input("image", chw, batch, seed=batch)
+        x, = sample_batch(inputs, batch, seed=batch)
         dynamic = run_dynamic(net, x)
         with paddle.no_grad():
             assert_close(program(paddle.to_tensor(x)).numpy(), dynamic)
@@ -55,7 +57,7 @@ def test_exported_batch_norm_keeps_the_batch_dependence(tmp_path):
     model exactly as in the dynamic net (a folded inference-mode batch norm would not)."""
     case, ref = load_case(case_path("unet_batch"))
     net = case_net(case, ref["params"])
-    save_static(net, "image", [3, 32, 32], str(tmp_path))
+    save_static(net, [NetInput("image", "image", (3, 32, 32))], str(tmp_path))
     session = ort.InferenceSession(onnx_bytes(str(tmp_path)))
     name = session.get_inputs()[0].name
     pair = ref["input"]

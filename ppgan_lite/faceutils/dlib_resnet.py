@@ -31,7 +31,7 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
-from ...utils.errors import WeightsNotFoundError
+from ..utils.errors import WeightsNotFoundError
 
 INPUT_SIZE = 150
 # (out channels, downsample) per residual block, input side first.

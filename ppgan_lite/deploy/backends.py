@@ -2,6 +2,7 @@
 
     generate = load_generator("inference_model/", backend="auto")
     images = generate(x)        # x: float32 NCHW numpy array -> NCHW numpy array
+    images = generate(z, t)     # a generator of several inputs takes them in order
 
 Backends:
 
@@ -29,15 +30,14 @@ import threading
 
 import numpy as np
 
-from ..utils import export as ex
-# the cache is shared with faceutils (which must not import apps); re-exported here
-# for the predictors and callers that import it from this module
-from ..utils.cache import CACHE_ENV, cache_root  # noqa: F401
+from ..utils.cache import cache_root
 from ..utils.errors import ConfigError, DataError, WeightsNotFoundError
 from ..utils.runtime import usable_cores
+from . import meta as ex
+from .onnx import DEFAULT_OPSET, onnx_bytes
 
 BACKENDS = ("auto", "paddle", "onnxruntime", "dynamic")
-logger = logging.getLogger("ppgan_lite.inference")
+logger = logging.getLogger("ppgan_lite.deploy")
 
 
 def onnxruntime_available():
@@ -50,53 +50,78 @@ def onnxruntime_available():
 
 # ------------------------------------------------------------------ backends
 class GeneratorBackend:
-    """``backend(x)``: float32 NCHW in, float32 NCHW out. ``input_shape`` is
-    (None, C, H, W) where the backend knows it (None otherwise)."""
+    """``backend(*inputs)``: float32 NCHW arrays in (one per generator input, in
+    order), float32 NCHW out. ``inputs`` lists [{name, kind, shape}] where the backend
+    knows them (shape with the batch dimension None; None elsewhere means any size)."""
 
     name = ""
-    input_shape = None
+    inputs = ()
 
-    def __call__(self, x):
-        x = self.check_input(x)
-        return self.run(x)
+    @property
+    def input_shape(self):
+        """(None, C, H, W) of the first input, or None."""
+        return tuple(self.inputs[0]["shape"]) if self.inputs else None
 
-    def run(self, x):
+    def __call__(self, *arrays):
+        return self.run(*self.check_inputs(arrays))
+
+    def run(self, *arrays):
         raise NotImplementedError
 
-    def check_input(self, x):
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        expected = self.input_shape
-        if x.ndim != 4 or (expected and any(
-                want is not None and want > 0 and got != want
-                for got, want in zip(x.shape[1:], expected[1:]))):
-            want = "(N, " + ", ".join(str(d) for d in expected[1:]) + ")" if expected \
-                else "(N, C, H, W)"
-            raise DataError(f"generator input has shape {tuple(x.shape)}; this model takes "
-                            f"float32 NCHW {want}")
-        return x
+    def check_inputs(self, arrays):
+        expected = list(self.inputs)
+        if expected and len(arrays) != len(expected):
+            names = ", ".join(i["name"] for i in expected)
+            raise DataError(f"this generator takes {len(expected)} input(s) ({names}), "
+                            f"got {len(arrays)}")
+        checked = []
+        for k, x in enumerate(arrays):
+            x = np.ascontiguousarray(x, dtype=np.float32)
+            want = expected[k]["shape"] if expected else None
+            if (want and (x.ndim != len(want) or any(
+                    w is not None and w > 0 and g != w for g, w in zip(x.shape[1:], want[1:])))
+                    ) or (not want and x.ndim != 4):
+                shape = ("(N, " + ", ".join("any" if d is None else str(d) for d in want[1:])
+                         + ")") if want else "(N, C, H, W)"
+                name = f"generator input '{expected[k]['name']}'" if expected else \
+                    "generator input"
+                raise DataError(f"{name} has shape {tuple(x.shape)}; this model takes "
+                                f"float32 {shape}")
+            checked.append(x)
+        return checked
 
     def __repr__(self):
-        return f"{type(self).__name__}(input_shape={self.input_shape})"
+        return f"{type(self).__name__}(inputs={[i['name'] for i in self.inputs]})"
+
+
+def spec_inputs(inputs, any_image_size=False):
+    """NetInputs -> the [{name, kind, shape}] backends check against; eager image nets
+    are not tied to their training size (``any_image_size``)."""
+    out = []
+    for item in inputs or ():
+        shape = [None] + list(item.shape)
+        if any_image_size and item.kind == "image":
+            shape = [None, shape[1], None, None]
+        out.append({"name": item.name, "kind": item.kind, "shape": shape})
+    return out
 
 
 class DynamicBackend(GeneratorBackend):
     """A ``paddle.nn.Layer`` run eagerly in eval mode; a tuple output (U-GAT-IT's
-    image, cam_logit, heatmap) gives its first element."""
+    image, cam_logit, heatmap) gives its first element. ``inputs`` (NetInputs) are
+    checked when given."""
 
     name = "dynamic"
 
-    def __init__(self, layer):
+    def __init__(self, layer, inputs=None):
         layer.eval()
         self.layer = layer
-        try:
-            kind, _, chw = ex.generator_input(layer)
-        except ex.ExportError:
-            self.input_shape = None
-        else:  # eager image nets are not tied to their training size
-            self.input_shape = (None, *chw) if kind == "noise" else (None, chw[0], None, None)
+        self.inputs = spec_inputs(inputs, any_image_size=True)
 
-    def run(self, x):
-        return ex.run_dynamic(self.layer, x)
+    def run(self, *arrays):
+        from .export import run_dynamic
+
+        return run_dynamic(self.layer, *arrays)
 
 
 class PaddleInferenceBackend(GeneratorBackend):
@@ -114,8 +139,7 @@ class PaddleInferenceBackend(GeneratorBackend):
     def __init__(self, directory, threads=None):
         self.program, self.params = ex.program_files(directory)
         self.meta = ex.read_meta(directory)
-        shape = self.meta.get("input_shape")
-        self.input_shape = tuple(shape) if shape else None
+        self.inputs = ex.meta_inputs(self.meta)
         self.threads = int(threads or usable_cores())
         self._lock = threading.Lock()
         self.onednn = True
@@ -133,19 +157,21 @@ class PaddleInferenceBackend(GeneratorBackend):
             config.disable_mkldnn()
         config.disable_glog_info()
         self.predictor = inference.create_predictor(config)
-        self._input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
+        self._inputs = [self.predictor.get_input_handle(n)
+                        for n in self.predictor.get_input_names()]
         self._output = self.predictor.get_output_handle(self.predictor.get_output_names()[0])
 
-    def _run_once(self, x):
-        self._input.reshape(list(x.shape))
-        self._input.copy_from_cpu(x)
+    def _run_once(self, arrays):
+        for handle, x in zip(self._inputs, arrays):
+            handle.reshape(list(x.shape))
+            handle.copy_from_cpu(x)
         self.predictor.run()
         return self._output.copy_to_cpu()
 
-    def run(self, x):
+    def run(self, *arrays):
         with self._lock:  # a predictor is not re-entrant
             try:
-                return self._run_once(x)
+                return self._run_once(arrays)
             except (NotImplementedError, RuntimeError) as exc:
                 if not self.onednn or "onednn" not in str(exc).lower():
                     raise
@@ -154,7 +180,7 @@ class PaddleInferenceBackend(GeneratorBackend):
                             "Paddle's CPU kernels", reason[:160])
                 self.onednn = False
                 self._create()
-                return self._run_once(x)
+                return self._run_once(arrays)
 
 
 class OnnxRuntimeBackend(GeneratorBackend):
@@ -183,19 +209,19 @@ class OnnxRuntimeBackend(GeneratorBackend):
                                        f"({str(exc).splitlines()[0][:160]}): export it again"
                                        ) from None
         self.onnx_path = onnx_path
-        inp = self.session.get_inputs()[0]
-        self.input_name = inp.name
+        self._names = [i.name for i in self.session.get_inputs()]
         self.output_name = self.session.get_outputs()[0].name
-        shape = (meta or {}).get("input_shape")
-        self.input_shape = tuple(shape) if shape else tuple(
-            d if isinstance(d, int) else None for d in inp.shape)
+        self.inputs = ex.meta_inputs(meta or {}) or [
+            {"name": i.name, "kind": "", "shape": [d if isinstance(d, int) else None
+                                                  for d in i.shape]}
+            for i in self.session.get_inputs()]
 
-    def run(self, x):
-        return self.session.run([self.output_name], {self.input_name: x})[0]
+    def run(self, *arrays):
+        return self.session.run([self.output_name], dict(zip(self._names, arrays)))[0]
 
 
 # ------------------------------------------------------------------ ONNX cache
-def cached_onnx(directory, opset=ex.DEFAULT_OPSET, cache_dir=None):
+def cached_onnx(directory, opset=DEFAULT_OPSET, cache_dir=None):
     """Path of the ONNX conversion of an exported folder, converting at most once per
     (weights, program, opset): ``<cache>/onnx/<weights sha256>-<program sha256[:16]>-
     opset<N>.onnx``. The program's hash is part of the key because the same weights
@@ -207,14 +233,14 @@ def cached_onnx(directory, opset=ex.DEFAULT_OPSET, cache_dir=None):
     if os.path.isfile(path):
         return path
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    ex.write_file_atomically(path, ex.onnx_bytes(directory, opset))
+    ex.write_file_atomically(path, onnx_bytes(directory, opset))
     logger.info("converted %s to ONNX once: %s", directory, path)
     return path
 
 
 # ------------------------------------------------------------------ the entry point
 def load_generator(path_or_layer, backend="auto", threads=None, cache_dir=None,
-                   opset=ex.DEFAULT_OPSET):
+                   opset=DEFAULT_OPSET, inputs=None):
     """A callable ``f(x: float32 NCHW ndarray) -> ndarray`` for a generator.
 
     path_or_layer: an exported folder (tools/export_model.py), a ``.onnx`` file, or a
@@ -223,6 +249,7 @@ def load_generator(path_or_layer, backend="auto", threads=None, cache_dir=None,
     threads: math threads (default: the usable cores).
     cache_dir: root of the ONNX cache (default ``$PPGAN_LITE_CACHE`` or
       ``~/.cache/ppgan_lite``).
+    inputs: the NetInputs a Layer takes (its model's declaration), checked on each call.
     """
     if backend not in BACKENDS:
         raise ConfigError(f"unknown inference backend '{backend}': use one of "
@@ -232,7 +259,7 @@ def load_generator(path_or_layer, backend="auto", threads=None, cache_dir=None,
             raise ConfigError(f"backend '{backend}' runs an exported model folder or .onnx "
                               f"file, not a {type(path_or_layer).__name__}: export it with "
                               f"tools/export_model.py, or use backend='dynamic' for a Layer")
-        return DynamicBackend(path_or_layer)
+        return DynamicBackend(path_or_layer, inputs)
 
     path = os.path.expanduser(os.fspath(path_or_layer))
     if backend == "dynamic":
