@@ -1,5 +1,11 @@
-"""Models and their parts; importing this registers every one of them."""
+"""Models and their parts, under PaddleGAN's names (``from ppgan_lite.models import
+CycleGANModel``); importing this registers every one of them. The contract a model
+keeps is in ``base_model.py``; docs/adding_a_model.md walks through a new one."""
 from . import criterions, discriminators, generators  # noqa: F401
-from . import dcgan_model  # noqa: F401
-from . import ugatit_model  # noqa: F401
-from . import cgan_model  # noqa: F401
+from .base_model import BaseModel, GeneratorNet, GeneratorSpec, NetInput
+from .cgan_model import CGANModel
+from .dcgan_model import DCGANModel
+from .ugatit_model import UGATITModel
+
+__all__ = ["BaseModel", "CGANModel", "DCGANModel", "GeneratorNet", "GeneratorSpec",
+           "NetInput", "UGATITModel"]

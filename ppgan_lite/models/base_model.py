@@ -9,7 +9,9 @@ A model is PaddleGAN's shape of one:
   groups ``train_iter`` steps. Configs are checked against it before any work, and a
   group that gives no ``net_names`` gets these;
 * ``setup_input(batch)``, ``forward()``, ``train_iter(optimizers)`` (abstract), and
-  ``test_iter(metrics)``;
+  ``test_iter(metrics)``; ``batch_inputs()`` says what ``setup_input`` takes (batch key,
+  kind, per-sample shape), so the trainer can check the data against the model before
+  the first step;
 * ``losses`` (name -> scalar tensor, *every* term, logged each interval) and
   ``visual_items`` (name -> NCHW image tensor in [-1, 1]);
 * ``generator_nets`` (class attribute, net -> ``GeneratorNet``: the kinds of input it
@@ -50,8 +52,8 @@ class NetInput:
     """One input of a generator, per sample (the batch dimension is left out).
 
     kind: 'noise' (standard normal draws), 'image' (NCHW in [-1, 1]; an H or W of None
-    takes any size), 'labels' (one-hot or multi-hot float vectors) or 'scalar' (one
-    number per sample, such as a truncation).
+    takes any size), 'labels' (one-hot or multi-hot float vectors; a data batch may give
+    class indices instead) or 'scalar' (one number per sample, such as a truncation).
     """
     name: str
     kind: str
@@ -120,6 +122,11 @@ class BaseModel(ABC):
     @abstractmethod
     def train_iter(self, optimizers=None):
         """One training iteration: forward, then each optimizer group's step."""
+
+    @abstractmethod
+    def batch_inputs(self):
+        """What ``setup_input`` takes from a data batch: a tuple of NetInput named by
+        batch key (``A``, ``B``, ``label``)."""
 
     def test_iter(self, metrics=None):
         """Fill ``visual_items`` without gradients and update ``metrics``."""

@@ -43,6 +43,9 @@ class CGANModel(DCGANModel):
                             f"num_classes {self.num_classes}")
         return labels.astype("float32")
 
+    def batch_inputs(self):
+        return super().batch_inputs() + (NetInput("label", "labels", (self.num_classes,)),)
+
     def setup_input(self, batch):
         super().setup_input(batch)
         if "label" not in batch:

@@ -34,6 +34,10 @@ class DCGANModel(BaseModel):
         self.gp_weight = gp_weight
         self.out_channels = int(generator.get("output_nc", 3))
 
+    def batch_inputs(self):
+        size = self.nets["netG"].img_size
+        return (NetInput("A", "image", (self.out_channels, size, size)),)
+
     def setup_input(self, batch):
         real = batch["A"]
         self.real = real[:, :self.out_channels] if real.shape[1] > self.out_channels else real

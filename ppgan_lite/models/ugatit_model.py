@@ -61,6 +61,10 @@ class UGATITModel(BaseModel):
         gen = self.nets["genA2B"]
         self.image_shape = (int(gen.input_nc), int(gen.img_size), int(gen.img_size))
 
+    def batch_inputs(self):
+        return (NetInput("A", "image", self.image_shape),
+                NetInput("B", "image", self.image_shape))
+
     def setup_input(self, batch):
         a, b = ("A", "B") if self.direction == "a2b" else ("B", "A")
         if a in batch:

@@ -59,6 +59,8 @@ def configure():
     _set_default("GLOG_minloglevel", 2, "quiet paddle C++ logs")
     # paddle warns on import that ccache is missing; it only matters for C++ extensions.
     warnings.filterwarnings("ignore", message="No ccache found")
+    if "paddle" not in sys.modules:
+        sys.meta_path.insert(0, _QuietPaddleImport())
     # paddle's BatchNorm repeats this on every training forward; it is informational.
     warnings.filterwarnings("ignore", message="When training, we now always track global")
     return dict(_CHOICES)
@@ -93,6 +95,38 @@ class _DropLines:
         self.stream.flush()
 
 
+_OMP_WARNING = ("OMP_NUM_THREADS set to", "USE OMP_NUM_THREADS WISELY")
+
+
+class _QuietPaddleImport:
+    """A meta-path finder that runs paddle's first import with its OMP_NUM_THREADS
+    warning dropped, however paddle gets imported (a script, the Python API, a test):
+    with one process per machine more threads are what is wanted, and the trainer
+    logs the setting it chose. It steps aside once paddle is loaded."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "paddle":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec("paddle")
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def quiet_exec(module):
+            saved = sys.stderr
+            sys.stderr = _DropLines(saved, _OMP_WARNING)
+            try:
+                exec_module(module)
+            finally:
+                sys.stderr = saved
+
+        spec.loader.exec_module = quiet_exec
+        return spec
+
+
 def import_paddle_quietly():
     """Import paddle without its warning that OMP_NUM_THREADS is above 1: with one
     process per machine (as here) more threads are exactly what is wanted, and the
@@ -100,7 +134,7 @@ def import_paddle_quietly():
     if "paddle" in sys.modules:
         return sys.modules["paddle"]
     saved = sys.stderr
-    sys.stderr = _DropLines(saved, ("OMP_NUM_THREADS set to", "USE OMP_NUM_THREADS WISELY"))
+    sys.stderr = _DropLines(saved, _OMP_WARNING)
     try:
         import paddle
     finally:

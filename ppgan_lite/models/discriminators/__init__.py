@@ -1,4 +1,10 @@
-from . import dcdiscriminator  # noqa: F401
-from . import ugatit_discriminator  # noqa: F401
-from . import conditional  # noqa: F401
-from . import nlayers  # noqa: F401
+"""Discriminator nets, under their PaddleGAN names
+(``from ppgan_lite.models.discriminators import NLayerDiscriminator``); importing a
+module registers its classes in ``DISCRIMINATORS``."""
+from .conditional import ConditionalDCDiscriminator
+from .dcdiscriminator import DCDiscriminator
+from .nlayers import NLayerDiscriminator
+from .ugatit_discriminator import UGATITDiscriminator
+
+__all__ = ["ConditionalDCDiscriminator", "DCDiscriminator", "NLayerDiscriminator",
+           "UGATITDiscriminator"]

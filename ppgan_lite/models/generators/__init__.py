@@ -1,6 +1,12 @@
-from . import dcgan  # noqa: F401
-from . import resnet_ugatit  # noqa: F401
-from . import resnet_ugatit_p2c  # noqa: F401
-from . import conditional  # noqa: F401
-from . import unet  # noqa: F401
-from . import resnet  # noqa: F401
+"""Generator nets, under their PaddleGAN names
+(``from ppgan_lite.models.generators import UnetGenerator``); importing a module
+registers its classes in ``GENERATORS``."""
+from .conditional import ConditionalDCGenerator
+from .dcgan import DCGenerator
+from .resnet import ResnetGenerator
+from .resnet_ugatit import ResnetUGATITGenerator
+from .resnet_ugatit_p2c import ResnetUGATITP2CGenerator
+from .unet import UnetGenerator
+
+__all__ = ["ConditionalDCGenerator", "DCGenerator", "ResnetGenerator",
+           "ResnetUGATITGenerator", "ResnetUGATITP2CGenerator", "UnetGenerator"]

@@ -21,7 +21,7 @@ class ConditionalDCGenerator(nn.Layer):
         super().__init__()
         check_norm_type(norm_type, "ConditionalDCGenerator")
         base, stages = size_stages(img_size, "ConditionalDCGenerator")
-        self.input_nz, self.num_classes = input_nz, num_classes
+        self.input_nz, self.num_classes, self.img_size = input_nz, num_classes, img_size
 
         def width(level):
             return ngf * min(2 ** level, 8)

@@ -30,7 +30,7 @@ class DCGenerator(nn.Layer):
         super().__init__()
         check_norm_type(norm_type, "DCGenerator")
         stages = check_img_size(img_size, "DCGenerator")
-        self.input_nz = input_nz
+        self.input_nz, self.img_size = input_nz, img_size
 
         def width(level):
             return ngf * min(2 ** level, 8)
