@@ -12,8 +12,9 @@ Kept from PaddleGAN: forward returns (image, latent or None); W is truncated tow
 noise that ``randomize_noise=False`` uses.
 Fixed: ``truncation_cutoff`` truncates the first ``cutoff`` *layers* (StyleGAN's
 meaning); PaddleGAN slices the first ``cutoff`` features of a [N, style_dim] W in place.
-``is_concat`` (GPEN's noise concatenation) ran only with noise of the image's channel
-count; one-channel noise is broadcast to it and random noise is drawn at that width.
+``is_concat`` (GPEN's noise concatenation) ran only with a list of one noise map per
+resolution at the image's channel count; here one-channel noise is broadcast to that
+width, random noise is drawn at it, and the fixed per-conv buffers work.
 """
 import contextlib
 import math
@@ -75,7 +76,7 @@ class ModulatedConv2D(nn.Layer):
             default_initializer=nn.initializer.Normal())
         self.modulation = EqualLinear(style_dim, in_channel, bias_init=1)
         self.demodulate = demodulate
-        self.fused = True
+        self.fused = False
         self.double_grad = False
 
     def extra_repr(self):
@@ -317,11 +318,12 @@ class StyleGANv2Generator(nn.Layer):
         out = self.input(_batch_size(latent[0]))
         out = self.conv1(out, latent[0], noise=noise[0])
         skip = self.to_rgb1(out, latent[1])
+        # GPEN's is_concat noise list has one map per resolution, not one per conv
+        per_resolution = self.is_concat and len(noise) != self.num_layers
         blocks = zip(self.convs[::2], self.convs[1::2], self.to_rgbs)
         for j, (conv1, conv2, to_rgb) in enumerate(blocks):
             i = 2 + 3 * j
-            # GPEN's is_concat noise list has one map per resolution, not per conv
-            n1, n2 = (noise[j + 1], noise[j + 1]) if self.is_concat else \
+            n1, n2 = (noise[j + 1], noise[j + 1]) if per_resolution else \
                 (noise[2 * j + 1], noise[2 * j + 2])
             out = conv1(out, latent[i], noise=n1)
             out = conv2(out, latent[i + 1], noise=n2)

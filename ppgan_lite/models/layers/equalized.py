@@ -20,7 +20,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 
 from ...utils.errors import ConfigError
-from .fused_act import fused_leaky_relu
+from .fused_act import fused_leaky_relu, leaky_relu
 from .sequential import trace_without_rewrite
 
 ACTIVATIONS = (None, "fused_lrelu", "lrelu")
@@ -42,7 +42,7 @@ def _activate(out, bias, activation):
         return fused_leaky_relu(out, bias)
     if bias is not None:
         out = out + bias.reshape([1, -1] + [1] * (out.ndim - 2))
-    return F.leaky_relu(out, 0.2) if activation == "lrelu" else out
+    return leaky_relu(out, 0.2) if activation == "lrelu" else out
 
 
 class _Equalized(nn.Layer):
@@ -138,6 +138,10 @@ def stylegan_channels(size, channel_multiplier=2, channels=None, who="StyleGANv2
     a net that trains on a CPU; it must name every resolution the net has.
     """
     resolutions = [2 ** i for i in range(2, int(math.log2(size)) + 1)]
+    if (isinstance(channel_multiplier, bool) or not isinstance(channel_multiplier, int)
+            or channel_multiplier < 1):
+        raise ConfigError(f"{who} channel_multiplier must be an integer >= 1, got "
+                          f"{channel_multiplier!r}")
     if channels is None:
         if size > 1024:
             raise ConfigError(f"{who} has PaddleGAN's widths only up to 1024 px, got size "

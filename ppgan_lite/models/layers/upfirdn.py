@@ -103,12 +103,13 @@ class _FIRLayer(nn.Layer):
 
     def _set_kernel(self, kernel, gain, persistable, who):
         check_blur_kernel(kernel, who)
-        self.register_buffer("kernel", paddle.to_tensor(make_kernel(kernel) * gain * gain),
-                             persistable=persistable)
+        dtype = paddle.get_default_dtype()  # float64 nets work too (gradient checks)
+        self.register_buffer("kernel", paddle.to_tensor(make_kernel(kernel) * gain * gain,
+                                                        dtype=dtype), persistable=persistable)
         taps = _axis_factor(kernel, gain)
         self.separable = taps is not None
         if self.separable:  # flipped once here; not saved (PaddleGAN's dicts hold ``kernel``)
-            self.register_buffer("taps", paddle.to_tensor(taps[::-1].copy()),
+            self.register_buffer("taps", paddle.to_tensor(taps[::-1].copy(), dtype=dtype),
                                  persistable=False)
 
     def _filter(self, x, up, down, pad):
