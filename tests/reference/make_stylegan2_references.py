@@ -175,7 +175,8 @@ def concat_generator_records(G):
     g = G(is_concat=True, **G_KWARGS)
     g.set_state_dict(draw_weights(layout_of(g), GC_SEED))
     g.eval()
-    z = half_exact(np.random.RandomState(INPUT_SEED + 3).standard_normal((2, G_KWARGS["style_dim"])))
+    rng = np.random.RandomState(INPUT_SEED + 3)
+    z = half_exact(rng.standard_normal((2, G_KWARGS["style_dim"])))
     noise = concat_noise(g.channels, G_KWARGS["size"], GC_SEED)
     with paddle.no_grad():
         image, _ = g([paddle.to_tensor(z)], noise=[paddle.to_tensor(n) for n in noise])

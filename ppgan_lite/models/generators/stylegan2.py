@@ -183,7 +183,8 @@ class ToRGB(nn.Layer):
         if upsample:
             self.upsample = Upsample(blur_kernel)
         self.conv = ModulatedConv2D(in_channel, 3, 1, style_dim, demodulate=False)
-        self.bias = self.create_parameter([1, 3, 1, 1], default_initializer=nn.initializer.Constant(0.0))
+        self.bias = self.create_parameter([1, 3, 1, 1],
+                                          default_initializer=nn.initializer.Constant(0.0))
 
     def forward(self, inputs, style, skip=None):
         out = self.conv(inputs, style) + self.bias
@@ -230,7 +231,8 @@ class StyleGANv2Generator(nn.Layer):
         self.noises = nn.Layer()
         for layer_idx in range(self.num_layers):
             res = (layer_idx + 5) // 2
-            self.noises.register_buffer(f"noise_{layer_idx}", paddle.randn([1, 1, 2 ** res, 2 ** res]))
+            self.noises.register_buffer(f"noise_{layer_idx}",
+                                        paddle.randn([1, 1, 2 ** res, 2 ** res]))
         in_channel = ch[4]
         for i in range(3, self.log_size + 1):
             out_channel = ch[2 ** i]

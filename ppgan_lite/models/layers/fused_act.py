@@ -41,8 +41,8 @@ class FusedLeakyReLU(nn.Layer):
 
     def __init__(self, channel, bias=True, negative_slope=0.2, scale=SQRT2):
         super().__init__()
-        self.bias = (self.create_parameter([channel], default_initializer=nn.initializer.Constant(0.0))
-                     if bias else None)
+        zero = nn.initializer.Constant(0.0)
+        self.bias = self.create_parameter([channel], default_initializer=zero) if bias else None
         self.negative_slope = negative_slope
         self.scale = scale
 
