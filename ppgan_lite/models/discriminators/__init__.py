@@ -4,7 +4,8 @@ module registers its classes in ``DISCRIMINATORS``."""
 from .conditional import ConditionalDCDiscriminator
 from .dcdiscriminator import DCDiscriminator
 from .nlayers import NLayerDiscriminator
+from .stylegan2 import StyleGANv2Discriminator
 from .ugatit_discriminator import UGATITDiscriminator
 
 __all__ = ["ConditionalDCDiscriminator", "DCDiscriminator", "NLayerDiscriminator",
-           "UGATITDiscriminator"]
+           "StyleGANv2Discriminator", "UGATITDiscriminator"]

@@ -6,7 +6,9 @@ from .dcgan import DCGenerator
 from .resnet import ResnetGenerator
 from .resnet_ugatit import ResnetUGATITGenerator
 from .resnet_ugatit_p2c import ResnetUGATITP2CGenerator
+from .stylegan2 import StyleGANv2Generator
 from .unet import UnetGenerator
 
 __all__ = ["ConditionalDCGenerator", "DCGenerator", "ResnetGenerator",
-           "ResnetUGATITGenerator", "ResnetUGATITP2CGenerator", "UnetGenerator"]
+           "ResnetUGATITGenerator", "ResnetUGATITP2CGenerator", "StyleGANv2Generator",
+           "UnetGenerator"]

@@ -1,0 +1,53 @@
+"""Bias + leaky ReLU (slope 0.2) times sqrt(2): StyleGAN2's activation, whose gain keeps
+the signal's second moment through the nonlinearity (Karras et al. 2020, appendix B;
+He et al. 2015). PaddleGAN's ``ppgan/modules/fused_act.py``, same ``bias`` parameter.
+
+Kept from PaddleGAN: the bias is added before the activation, broadcast over channel
+axis 1. Fixed: PaddleGAN's ``fused_leaky_relu`` ignores its ``negative_slope`` argument
+(it always uses 0.2); here the slope given is the slope used.
+
+In a static program (``paddle.jit.save``) the leaky ReLU is written as ``where``:
+paddle2onnx 2.1 reads leaky_relu's float64 ``negative_slope`` of a Paddle 3 (PIR)
+program as garbage (alpha -2.3e7), so the ONNX model would be wrong. Dygraph keeps
+Paddle's leaky_relu kernel, about 4x faster than the ``where`` form on CPU.
+"""
+import math
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+from .sequential import trace_without_rewrite
+
+SQRT2 = math.sqrt(2.0)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """F.leaky_relu, in a form paddle2onnx converts correctly when building a program."""
+    if paddle.in_dynamic_mode():
+        return F.leaky_relu(x, negative_slope=negative_slope)
+    return paddle.where(x >= 0, x, x * negative_slope)
+
+
+def fused_leaky_relu(x, bias=None, negative_slope=0.2, scale=SQRT2):
+    """leaky_relu(x + bias) * scale, ``bias`` of shape [C] added along axis 1."""
+    if bias is not None:
+        x = x + bias.reshape([1, -1] + [1] * (x.ndim - 2))
+    return leaky_relu(x, negative_slope) * scale
+
+
+class FusedLeakyReLU(nn.Layer):
+    """``fused_leaky_relu`` with a learnt per-channel ``bias`` (zero-initialised)."""
+
+    def __init__(self, channel, bias=True, negative_slope=0.2, scale=SQRT2):
+        super().__init__()
+        zero = nn.initializer.Constant(0.0)
+        self.bias = self.create_parameter([channel], default_initializer=zero) if bias else None
+        self.negative_slope = negative_slope
+        self.scale = scale
+
+    def forward(self, x):
+        return fused_leaky_relu(x, self.bias, self.negative_slope, self.scale)
+
+
+trace_without_rewrite(__name__)
