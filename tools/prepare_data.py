@@ -42,7 +42,7 @@ P2C_PAIRS_KIND = "p2c-pairs"
 
 
 def build_p2c_pairs(input_dir, weight_path, out, size=256, backend="auto", seg="auto",
-                    log=print, predictor=None):
+                    log=print):
     """Write ``out/<photo stem>.png`` = aligned photo on white | its cartoon, both
     ``size`` px, for every photo of ``input_dir`` with a face; returns
     ``{'written': n, 'skipped': {relative path: reason}}``. Photos without a usable
@@ -53,17 +53,13 @@ def build_p2c_pairs(input_dir, weight_path, out, size=256, backend="auto", seg="
     photos = list_images(input_dir)
     if not photos:
         raise DataError(f"--input_dir '{input_dir}' has no image files")
-    old_files = _prepare_pairs_dir(out)
-    if predictor is None:
-        from ppgan_lite.apps import Photo2CartoonPredictor
-
-        predictor = Photo2CartoonPredictor(output_path=None, weight_path=weight_path,
-                                           output_size=size, backend=backend, seg=seg)
+    demo_sets.prepare_out_dir(out, P2C_PAIRS_KIND, folders=())  # refused before any work
+    from ppgan_lite.apps import Photo2CartoonPredictor
     from ppgan_lite.faceutils import composite_on_white
 
-    for name in old_files:  # an earlier run's pairs: replaced, not mixed with the new ones
-        if os.path.isfile(os.path.join(out, name)):
-            os.remove(os.path.join(out, name))
+    predictor = Photo2CartoonPredictor(output_path=None, weight_path=weight_path,
+                                       output_size=size, backend=backend, seg=seg)
+    _clear_earlier_pairs(out)
     files, skipped, why = {}, {}, {"no face": 0, "unreadable": 0}
     for path in photos:
         relative = os.path.relpath(path, input_dir)
@@ -93,14 +89,14 @@ def build_p2c_pairs(input_dir, weight_path, out, size=256, backend="auto", seg="
     return {"written": len(files), "skipped": skipped}
 
 
-def _prepare_pairs_dir(out):
-    """The file names an earlier --p2c-pairs run wrote in ``out`` (to replace);
-    a folder with anything else in it is refused."""
-    demo_sets.prepare_out_dir(out, P2C_PAIRS_KIND, folders=())
+def _clear_earlier_pairs(out):
+    """Make ``out`` and remove the pairs an earlier --p2c-pairs run wrote there, so
+    they are replaced, not mixed with the new ones."""
     os.makedirs(out, exist_ok=True)
     if os.path.isfile(os.path.join(out, demo_sets.MANIFEST)):
-        return list(demo_sets.read_manifest(out).get("files", {}))
-    return []
+        for name in demo_sets.read_manifest(out).get("files", {}):
+            if os.path.isfile(os.path.join(out, name)):
+                os.remove(os.path.join(out, name))
 
 
 def _pair_name(relative, taken):

@@ -185,8 +185,15 @@ def prepare_out_dir(out, kind, folders):
 
 
 def read_manifest(out):
-    with open(os.path.join(out, MANIFEST), encoding="utf-8") as f:
-        return json.load(f)
+    path = os.path.join(out, MANIFEST)
+    try:
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, ValueError) as e:
+        raise DataError(f"'{path}' cannot be read ({e}): pass another folder") from None
+    if not isinstance(manifest, dict):
+        raise DataError(f"'{path}' is not a manifest prepare_data.py wrote: pass another folder")
+    return manifest
 
 
 def write_manifest(out, manifest):

@@ -161,6 +161,10 @@ def test_rebuild_replaces_and_other_folders_are_refused(tmp_path):
     with pytest.raises(DataError, match="not written by prepare_data.py"):
         demo_sets.build_paired_demo(str(tmp_path / "mine"), size=32, log=quiet)
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "odd" / "manifest.json").write_text("[1, 2")
+    with pytest.raises(DataError, match="manifest.json' cannot be read"):
+        demo_sets.build_paired_demo(str(tmp_path / "odd"), size=32, log=quiet)
 
 
 @pytest.mark.parametrize("size", [40, 16, 64.0, True])

@@ -215,9 +215,15 @@ def test_p2c_pairs_writes_photo_and_cartoon_and_counts_skips(tmp_path, capsys, p
     assert manifest["skipped"]["coffee.png"].startswith("no face: ")
 
     # a second run into the same folder replaces the pairs; a foreign folder is refused
+    pair_bytes = (out / "astronaut.png").read_bytes()
+    (out / "gone.png").write_bytes(pair_bytes)
+    manifest["files"]["gone.png"] = {"source": "gone.jpg"}
+    (out / "manifest.json").write_text(json.dumps(manifest))
     assert prepare_data.main(["--p2c-pairs", "--input_dir", str(photos), "--weight_path",
                               p2c_weights, "--out", str(out), "--size", "64",
                               "--backend", "dynamic", "--seg", "selfie"]) == 0
+    assert sorted(os.listdir(out)) == ["astronaut.png", "manifest.json"]
+    assert (out / "astronaut.png").read_bytes() == pair_bytes
     capsys.readouterr()
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "keep.txt").write_text("keep")
