@@ -1,271 +1,171 @@
 #!/usr/bin/env python
-"""Prepare training data. ``--demo`` builds an offline photo2cartoon set from images
-that ship with installed packages, so the whole flow runs with no download:
+"""Prepare training data. The demo sets are built offline, in seconds, from images
+that ship with installed packages; the public data sets are described in
+data/README.md (nothing is downloaded here).
 
-    python tools/prepare_data.py --demo [--out data/photo2cartoon_demo] [--size 128]
+    python tools/prepare_data.py --demo           [--out data/photo2cartoon_demo] [--size 128]
+    python tools/prepare_data.py --pix2pix-demo   [--out data/pix2pix_demo] [--size 64]
+    python tools/prepare_data.py --cyclegan-demo  [--out data/cyclegan_demo] [--size 64]
+    python tools/prepare_data.py --p2c-pairs --input_dir PHOTOS --weight_path GENA2B --out DIR
 
-A (photos): skimage's astronaut, aligned with the predictor's face crop (dlib
-detection, eye levelling, head-and-shoulders square, person mask, white
-background) in a few jittered variants, and LFW faces 0-49 of
-``skimage.data.lfw_subset()``.
-B (cartoons): matplotlib's Grace Hopper photo (same crop and variants) and LFW
-faces 50-99, turned into cartoons with OpenCV: edge-preserving bilateral
-smoothing, k-means colour quantisation and dark edges from an adaptive threshold.
-A and B come from disjoint source photos; five LFW faces per side are held out
-in testA/testB. Everything is seeded: the same arguments give the same files.
-
-The LFW faces (25x25 grey, forehead to chin) are upscaled and used as they are.
-The detector does find 94 of the 100 on a 4x copy, but the predictor's crop
-(0.8 face-heights above the brows, 0.3 below the chin) would make each one a small
-face floating in white padding, where the person mask comes out empty. They are
-tinted with a jittered skin-tone duotone, on both sides alike, so A and B differ
-only in the cartoon style, not in colour.
+--demo: photo2cartoon's unpaired photos/cartoons (ppgan_lite/datasets/p2c_demo.py).
+--pix2pix-demo / --cyclegan-demo: crops of package photos whose B is a known function
+of A, for PSNR/SSIM against the exact answer (ppgan_lite/datasets/demo_sets.py).
+--p2c-pairs: runs the photo2cartoon predictor over a folder of photos and writes
+PaddleGAN-layout pairs (the aligned photo on white | its cartoon) into --out, e.g.
+to distil a trained photo2cartoon model into a pix2pix one.
 """
-import argparse
-import json
 import os
-import shutil
 import sys
 import time
-
-import cv2
-import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+import numpy as np  # noqa: E402
+
 import ppgan_lite  # noqa: E402,F401  (CPU settings before paddle loads)
-from ppgan_lite.utils.errors import DataError, run_cli  # noqa: E402
-from ppgan_lite.utils.image_io import write_image  # noqa: E402
+from ppgan_lite.datasets import demo_sets  # noqa: E402
+from ppgan_lite.datasets.p2c_demo import DEFAULT_OUT, SPLITS, build_demo  # noqa: E402,F401
+from ppgan_lite.utils.errors import (DataError, FaceNotFoundError,  # noqa: E402
+                                     ImageReadError, argument_parser, run_cli)
+from ppgan_lite.utils.image_io import list_images, write_image  # noqa: E402
 
-DEFAULT_OUT = os.path.join("data", "photo2cartoon_demo")
-SPLITS = ("trainA", "trainB", "testA", "testB")
-MANIFEST = "manifest.json"
-LFW_FACES = 100          # lfw_subset(): the first 100 of its 200 images are faces
-LFW_HELD_OUT = 5         # per side, the last faces of each half go to test
-COLOUR_VARIANTS = 6      # jittered copies of each colour photo (the first is unchanged)
-
-
-# ---------------------------------------------------------------- sources
-def colour_photo(name):
-    """RGB uint8 of a colour portrait that ships with a package."""
-    if name == "astronaut":
-        from skimage import data
-        return data.astronaut()
-    if name == "grace_hopper":
-        from matplotlib import cbook
-        from PIL import Image
-        with Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as im:
-            return np.asarray(im.convert("RGB"))
-    raise ValueError(f"unknown colour photo {name!r}")
+MODES = {  # flag: (default --out, default --size)
+    "demo": (DEFAULT_OUT, 128),
+    "pix2pix_demo": (os.path.join("data", "pix2pix_demo"), 64),
+    "cyclegan_demo": (os.path.join("data", "cyclegan_demo"), 64),
+    "p2c_pairs": (None, 256),
+}
+P2C_PAIRS_KIND = "p2c-pairs"
 
 
-def lfw_faces():
-    """The 100 LFW faces of scikit-image as (100, 25, 25) uint8."""
-    from skimage import data
-    faces = data.lfw_subset()[:LFW_FACES]
-    return np.clip(np.round(faces * 255.0), 0, 255).astype(np.uint8)
-
-
-def aligned_face(rgb, size, name):
-    """The predictor's crop and person mask: best dlib face, eyes levelled,
-    head-and-shoulders square of ``size`` px, person segmented."""
-    from ppgan_lite.faceutils import align_crop, best_face, detect_faces, segment
-    face = best_face(detect_faces(rgb, name=name), name=name)
-    crop, info = align_crop(rgb, face.landmarks, size=size)
-    return crop, segment(crop, info.landmarks)
-
-
-def colour_variant(crop, mask, rng=None):
-    """The crop on white as the predictor makes it; with ``rng`` first jittered
-    (the person only: the background stays pure white)."""
-    from ppgan_lite.faceutils import composite_on_white
-    if rng is not None:
-        crop, mask = jitter(crop, mask, rng)
-    return composite_on_white(crop, mask)
-
-
-# ---------------------------------------------------------------- look
-def jitter(rgb, mask, rng, max_angle=6.0, max_scale=0.06, max_shift=0.04):
-    """A small rotation, zoom and shift of an image and its mask, and a colour
-    jitter of the image: brightness, contrast, saturation, a few degrees of hue."""
-    size = rgb.shape[0]
-    angle = rng.uniform(-max_angle, max_angle)
-    scale = 1.0 + rng.uniform(-max_scale, max_scale)
-    matrix = cv2.getRotationMatrix2D((size / 2, size / 2), angle, scale)
-    matrix[:, 2] += rng.uniform(-max_shift, max_shift, 2) * size
-    warp = dict(dsize=(size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    rgb = cv2.warpAffine(rgb, matrix, borderValue=(255, 255, 255), **warp)
-    mask = cv2.warpAffine(mask.astype(np.float32), matrix, borderValue=0, **warp)
-    return colour_jitter(rgb, rng), mask
-
-
-def colour_jitter(rgb, rng, brightness=0.08, contrast=0.1, saturation=0.15, hue=4.0):
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.float32)
-    hsv[..., 0] = (hsv[..., 0] + rng.uniform(-hue, hue) / 2.0) % 180.0  # OpenCV hue: 0-180
-    hsv[..., 1] *= 1.0 + rng.uniform(-saturation, saturation)
-    hsv = np.clip(hsv, 0, 255).astype(np.uint8)
-    out = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
-    mean = out.mean()
-    out = (out - mean) * (1.0 + rng.uniform(-contrast, contrast)) + mean
-    out = out * (1.0 + rng.uniform(-brightness, brightness))
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
-
-
-# Skin-tone duotones (shadow RGB, highlight RGB) for the grey LFW faces.
-DUOTONES = (((62, 38, 30), (252, 222, 196)), ((48, 32, 28), (236, 200, 170)),
-            ((70, 46, 36), (255, 232, 214)), ((40, 30, 30), (222, 184, 150)))
-
-
-def tint(grey, rng, amount=0.65):
-    """Grey HxW uint8 -> RGB: a jittered skin-tone duotone mixed with the grey."""
-    shadow, highlight = (np.asarray(c, np.float32) for c in
-                         DUOTONES[int(rng.integers(len(DUOTONES)))])
-    shift = rng.uniform(-10, 10, 3).astype(np.float32)
-    g = grey.astype(np.float32)[..., None] / 255.0
-    duo = shadow + shift + g * (highlight - shadow)
-    out = (1.0 - amount) * g * 255.0 + amount * duo
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
-
-
-def lfw_photo(grey, size, rng):
-    """An LFW face upscaled to ``size`` (bicubic) and tinted."""
-    big = cv2.resize(grey, (size, size), interpolation=cv2.INTER_CUBIC)
-    return tint(big, rng)
-
-
-def cartoonize(rgb, colours=8, seed=0):
-    """A cartoon of ``rgb``: flat colours and dark outlines.
-
-    Bilateral filtering flattens texture but keeps edges; k-means reduces the
-    palette to ``colours`` (seeded, so the result is reproducible); an adaptive
-    threshold on the blurred grey image finds outlines, drawn in a dark brown.
-    Filter sizes scale with the image so the look is the same at 64 or 256 px.
-    """
-    size = max(rgb.shape[:2])
-    d = max(5, int(round(size / 24)) | 1)
-    smooth = rgb
-    for _ in range(4):
-        smooth = cv2.bilateralFilter(smooth, d, 40, d)
-    hsv = cv2.cvtColor(smooth, cv2.COLOR_RGB2HSV).astype(np.float32)
-    hsv[..., 1] = np.clip(hsv[..., 1] * 1.25, 0, 255)  # cartoon palettes are brighter
-    smooth = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)
-
-    pixels = smooth.reshape(-1, 3).astype(np.float32)
-    cv2.setRNGSeed(int(seed))
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
-    _, labels, centres = cv2.kmeans(pixels, colours, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
-    flat = centres.astype(np.uint8)[labels.ravel()].reshape(smooth.shape)
-
-    # outlines of the smoothed image, without the specks a threshold leaves in texture
-    grey = cv2.medianBlur(cv2.cvtColor(smooth, cv2.COLOR_RGB2GRAY), 3 if size < 192 else 5)
-    block = max(7, int(round(size / 10)) | 1)
-    edges = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
-                                  cv2.THRESH_BINARY, block, 6) == 0
-    # strokes, not dots: a generator trained on speckled outlines paints speckles
-    _, blobs, stats, _ = cv2.connectedComponentsWithStats(edges.astype(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= max(4, round(60 * size * size / 128 ** 2))
-    keep[0] = False  # the background component
-    alpha = keep[blobs][..., None].astype(np.float32)
-    line = np.asarray((40, 26, 22), np.float32)
-    out = flat.astype(np.float32) * (1 - alpha) + line * alpha
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
-
-
-# ---------------------------------------------------------------- the set
-def demo_plan():
-    """(split, file stem, source id, kind) of every image, in build order.
-
-    A comes from the astronaut and LFW faces 0-49, B from Grace Hopper and LFW
-    faces 50-99: no source photo is on both sides.
-    """
-    half = LFW_FACES // 2
-    plan = []
-    for side, photo, first in (("A", "astronaut", 0), ("B", "grace_hopper", half)):
-        for v in range(COLOUR_VARIANTS):
-            plan.append((f"train{side}", f"{photo}_{v:02d}", photo, "colour"))
-        for i in range(first, first + half):
-            split = f"test{side}" if i >= first + half - LFW_HELD_OUT else f"train{side}"
-            plan.append((split, f"lfw_{i:03d}", f"lfw_subset[{i}]", "lfw"))
-    return plan
-
-
-def _check_out_dir(out):
-    """Refuse to overwrite a folder this tool did not write."""
-    if not os.path.exists(out):
-        return
-    if not os.path.isdir(out):
-        raise DataError(f"--out '{out}' is a file: pass a folder path")
-    entries = [e for e in os.listdir(out) if not e.startswith(".")]
-    if entries and not os.path.isfile(os.path.join(out, MANIFEST)):
-        raise DataError(f"--out '{out}' is not empty and was not written by "
-                        f"prepare_data.py --demo: pass an empty or new folder")
-
-
-def build_demo(out=DEFAULT_OUT, size=128, seed=0, log=print):
-    """Write the demo set under ``out`` and return ``{split: count}``.
-
-    A folder written by an earlier ``--demo`` run is replaced; any other
-    non-empty folder is refused (DataError).
-    """
-    if not isinstance(size, int) or size < 32 or size % 16:
-        raise DataError(f"--size {size}: use a multiple of 16, at least 32 (the "
-                        f"photo2cartoon generator halves the image 4 times)")
+def build_p2c_pairs(input_dir, weight_path, out, size=256, backend="auto", seg="auto",
+                    log=print):
+    """Write ``out/<photo stem>.png`` = aligned photo on white | its cartoon, both
+    ``size`` px, for every photo of ``input_dir`` with a face; returns
+    ``{'written': n, 'skipped': {relative path: reason}}``. Photos without a usable
+    face or that cannot be read are skipped and counted; none written is a DataError."""
     start = time.time()
-    _check_out_dir(out)
-    for split in SPLITS:
-        shutil.rmtree(os.path.join(out, split), ignore_errors=True)
-        os.makedirs(os.path.join(out, split))
+    if not os.path.isdir(input_dir):
+        raise DataError(f"--input_dir '{input_dir}' is not a folder: pass a folder of photos")
+    photos = list_images(input_dir)
+    if not photos:
+        raise DataError(f"--input_dir '{input_dir}' has no image files")
+    demo_sets.prepare_out_dir(out, P2C_PAIRS_KIND, folders=())  # refused before any work
+    from ppgan_lite.apps import Photo2CartoonPredictor
+    from ppgan_lite.faceutils import composite_on_white
 
-    rng = np.random.default_rng(seed)
-    aligned = {}
-    faces = lfw_faces()
-    files = {}
-    for split, stem, source, kind in demo_plan():
-        if kind == "colour":
-            if source not in aligned:
-                aligned[source] = aligned_face(colour_photo(source), size, source)
-            variant = int(stem.rsplit("_", 1)[1])
-            photo = colour_variant(*aligned[source], rng if variant else None)
-        else:
-            photo = lfw_photo(faces[int(stem.rsplit("_", 1)[1])], size, rng)
-        image = cartoonize(photo, seed=seed) if split.endswith("B") else photo
-        name = f"{split}/{stem}.png"
-        write_image(os.path.join(out, name), image)
-        files[name] = {"source": source, "kind": "cartoon" if split.endswith("B") else "photo"}
+    predictor = Photo2CartoonPredictor(output_path=None, weight_path=weight_path,
+                                       output_size=size, backend=backend, seg=seg)
+    _clear_earlier_pairs(out)
+    files, skipped, why = {}, {}, {"no face": 0, "unreadable": 0}
+    for path in photos:
+        relative = os.path.relpath(path, input_dir)
+        try:
+            predictor.run(path)
+        except (FaceNotFoundError, ImageReadError) as e:
+            kind = "no face" if isinstance(e, FaceNotFoundError) else "unreadable"
+            why[kind] += 1
+            skipped[relative] = f"{kind}: {e}"
+            continue
+        result = predictor.results[0]
+        pair = np.hstack([composite_on_white(result.photo, result.mask), result.cartoon])
+        name = _pair_name(relative, files)
+        write_image(os.path.join(out, name), pair)
+        files[name] = {"source": relative}
+    demo_sets.write_manifest(out, {"kind": P2C_PAIRS_KIND, "size": predictor.output_size,
+                                   "weight_path": str(weight_path), "files": files,
+                                   "skipped": skipped})
+    reasons = ", ".join(f"{n} {'without a face' if k == 'no face' else k}"
+                        for k, n in why.items() if n)
+    summary = (f"p2c pairs in {out}: {len(files)} written, {len(skipped)} skipped"
+               + (f" ({reasons})" if reasons else "") + f" [{time.time() - start:.1f} s]")
+    if not files:
+        raise DataError(f"{summary}; no photo of '{input_dir}' gave a pair: use photos "
+                        f"with a visible frontal face")
+    log(summary)
+    return {"written": len(files), "skipped": skipped}
 
-    counts = {split: sum(1 for n in files if n.startswith(split + "/")) for split in SPLITS}
-    manifest = {"size": size, "seed": seed, "counts": counts, "files": files}
-    with open(os.path.join(out, MANIFEST), "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
-    log(f"photo2cartoon demo set in {out} ({size}x{size}, seed {seed}, "
-        f"{time.time() - start:.1f} s):")
-    for split in SPLITS:
-        log(f"  {split}: {counts[split]} images")
-    return counts
+
+def _clear_earlier_pairs(out):
+    """Make ``out`` and remove the pairs an earlier --p2c-pairs run wrote there, so
+    they are replaced, not mixed with the new ones."""
+    os.makedirs(out, exist_ok=True)
+    if os.path.isfile(os.path.join(out, demo_sets.MANIFEST)):
+        for name in demo_sets.read_manifest(out).get("files", {}):
+            if os.path.isfile(os.path.join(out, name)):
+                os.remove(os.path.join(out, name))
+
+
+def _pair_name(relative, taken):
+    """``a/b.jpg`` -> ``a_b.png``; ``a_b_jpg.png`` if a photo of another format took it."""
+    stem, ext = os.path.splitext(relative.replace(os.sep, "_"))
+    name = f"{stem}.png"
+    return name if name not in taken else f"{stem}_{ext.lstrip('.').lower()}.png"
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(
+    p = argument_parser(
         prog="tools/prepare_data.py",
         description="Prepare training data. See data/README.md for the public data sets.")
-    p.add_argument("--demo", action="store_true",
-                   help="build the offline photo2cartoon demo set from package images")
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--size", type=int, default=128, help="image side in px (default 128)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    return p.parse_args(argv)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--demo", action="store_true",
+                      help="build the offline photo2cartoon demo set from package images")
+    mode.add_argument("--pix2pix-demo", dest="pix2pix_demo", action="store_true",
+                      help="build the offline pix2pix demo set (train/ test/ of A|B pairs, "
+                           "B = ink_remap(A))")
+    mode.add_argument("--cyclegan-demo", dest="cyclegan_demo", action="store_true",
+                      help="build the offline CycleGAN demo set (trainA/ trainB/ testA/ "
+                           "testB/, B = blue_tone(A))")
+    mode.add_argument("--p2c-pairs", dest="p2c_pairs", action="store_true",
+                      help="photo | cartoon pairs of the photos in --input_dir, made by the "
+                           "photo2cartoon generator --weight_path, into --out")
+    p.add_argument("--out", default=None,
+                   help="output folder (default: data/photo2cartoon_demo, data/pix2pix_demo "
+                        "or data/cyclegan_demo; --p2c-pairs needs one)")
+    p.add_argument("--size", type=int, default=None,
+                   help="image side in px (default 128 for --demo, 64 for the pix2pix and "
+                        "CycleGAN demos, 256 for --p2c-pairs)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the demos (default 0)")
+    p.add_argument("--input_dir", help="--p2c-pairs: a folder of photos")
+    p.add_argument("--weight_path", help="--p2c-pairs: photo2cartoon genA2B weights (a "
+                                         "PaddleGAN .pdparams, a checkpoint or an export)")
+    p.add_argument("--backend", default="auto",
+                   help="--p2c-pairs: inference backend (auto, paddle, onnxruntime, dynamic)")
+    p.add_argument("--seg", default="auto",
+                   help="--p2c-pairs: person segmentation (auto, selfie, faceseg, grabcut, none)")
+    return p, p.parse_args(argv)
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    if not args.demo:
-        print("error: nothing to do: pass --demo to build the offline photo2cartoon demo "
-              "set; the public data sets are described in data/README.md", file=sys.stderr)
+    parser, args = parse_args(argv)
+    mode = next((m for m in MODES if getattr(args, m)), None)
+    if mode is None:
+        print("error: nothing to do: pass --demo, --pix2pix-demo, --cyclegan-demo or "
+              "--p2c-pairs; the public data sets are described in data/README.md",
+              file=sys.stderr)
         return 2
-    def work():
-        build_demo(args.out, size=args.size, seed=args.seed)  # prints its own summary
+    default_out, default_size = MODES[mode]
+    out = args.out or default_out
+    size = default_size if args.size is None else args.size
+    if mode == "p2c_pairs":
+        missing = [f"--{name}" for name in ("input_dir", "weight_path", "out")
+                   if not getattr(args, name)]
+        if missing:
+            parser.error(f"--p2c-pairs needs {' and '.join(missing)}")
+
+    def work():  # each prints its own summary
+        if mode == "demo":
+            build_demo(out, size=size, seed=args.seed)
+        elif mode == "pix2pix_demo":
+            demo_sets.build_paired_demo(out, size=size, seed=args.seed)
+        elif mode == "cyclegan_demo":
+            demo_sets.build_unpaired_demo(out, size=size, seed=args.seed)
+        else:
+            build_p2c_pairs(args.input_dir, args.weight_path, out, size=size,
+                            backend=args.backend, seg=args.seg)
 
     return run_cli(work)
 

@@ -6,10 +6,14 @@ a sample, the ones the data set makes and the ones its transforms make, comes fr
 ``np.random.default_rng([seed, epoch, index])``: a sample's augmentation does not
 depend on the worker, the order or the point a run was resumed from.
 
-A file that cannot be read (corrupt, truncated, not an image) is skipped with one
-warning naming it, recorded in ``skipped``, and the sample is replaced by another
-one chosen from the same seed, so a training run does not stop for one bad file.
-``skipped`` is per process: with ``num_workers > 0`` the workers log the warnings.
+Unreadable files are found twice. When a folder is scanned (``scan_folder``) every
+file gets a cheap check (probe.py: its header, and for PNG and JPEG whether the
+file ends as it should, ~25 us a file) and the ones that fail are left out, with
+one warning line per folder that counts them. A file that passes the check and
+still fails to decode later is skipped with one warning naming it, and the sample
+is replaced by another one chosen from the same seed, so a training run does not
+stop for one bad file. Both kinds are recorded in ``skipped``, which is per
+process: with ``num_workers > 0`` the workers log the later warnings.
 """
 import logging
 import math
@@ -20,12 +24,13 @@ import paddle
 
 from ..utils.errors import ConfigError, DataError, ImageReadError
 from ..utils.image_io import IMAGE_EXTENSIONS, list_images, read_image
-from .transforms import Transforms, build_preprocess
+from .preprocess import Transforms, build_preprocess
+from .probe import unreadable_reason
 
 logger = logging.getLogger(__name__)
 
 DATA_HINT = ("See data/README.md for how to get each data set; python tools/prepare_data.py "
-             "--demo builds an offline one for configs/ugatit_photo2cartoon_demo.yaml.")
+             "--demo (photo2cartoon), --pix2pix-demo or --cyclegan-demo builds an offline one.")
 
 # Replacements tried for one sample before giving up: a data set where 16 random
 # picks in a row are unreadable is broken, not unlucky.
@@ -36,10 +41,21 @@ def default_preprocess(keys):
     """Load each key, HWC -> CHW, scale [0, 255] -> [-1, 1]: what a config gets
     when it names no preprocess."""
     steps = [{"name": "LoadImageFromFile", "key": k} for k in keys]
-    steps.append({"name": "Transforms", "input_keys": list(keys), "pipeline": [
+    return steps + [to_network_input(keys)]
+
+
+def default_paired_preprocess(key="pair", paired_keys=("A", "B")):
+    """Load the A|B image, split it, then as ``default_preprocess``."""
+    return [{"name": "LoadImageFromFile", "key": key},
+            {"name": "SplitPairedImage", "key": key, "paired_keys": list(paired_keys)},
+            to_network_input(paired_keys)]
+
+
+def to_network_input(keys):
+    """The ``Transforms`` step that makes HWC uint8 images CHW float in [-1, 1]."""
+    return {"name": "Transforms", "input_keys": list(keys), "pipeline": [
         {"name": "Transpose"},
-        {"name": "Normalize", "mean": [127.5] * 3, "std": [127.5] * 3}]})
-    return steps
+        {"name": "Normalize", "mean": [127.5] * 3, "std": [127.5] * 3}]}
 
 
 def parse_max_size(max_size):
@@ -132,9 +148,47 @@ class BaseDataset(paddle.io.Dataset):
             self.skipped.append(path)
             logger.warning("%s; skipping it", error)
 
+    def scan_folder(self, folder, arg_name, max_size=math.inf, recursive=True):
+        """The sorted image paths of ``folder`` that pass the cheap readability check.
+
+        The others are recorded in ``skipped`` and counted in one warning; none
+        readable (or none at all, or no folder) is a DataError naming ``arg_name``.
+        """
+        paths = scan_image_folder(folder, arg_name, recursive=recursive, max_size=max_size)
+        return self.keep_readable(paths, folder, arg_name)
+
+    def keep_readable(self, paths, folder, arg_name):
+        """``paths`` without the files ``probe.unreadable_reason`` finds unreadable;
+        the first one left is decoded in full, as a last check."""
+        kept, bad = [], []
+        for path in paths:
+            reason = unreadable_reason(path)
+            if reason is None:
+                kept.append(path)
+            else:
+                bad.append((path, reason))
+                if path not in self._skipped_set:
+                    self._skipped_set.add(path)
+                    self.skipped.append(path)
+        if not bad:
+            self.check_readable(kept, folder, arg_name)
+            return kept
+        first = f"{os.path.relpath(bad[0][0], folder)}: {bad[0][1]}"
+        if not kept:
+            raise DataError(f"{arg_name}: none of the {len(paths)} image files in '{folder}' "
+                            f"could be read (first: {first}). {DATA_HINT}")
+        logger.warning("%s: %d of %d files cannot be read (first: %s); they are left out",
+                       arg_name, len(bad), len(paths), first)
+        for path, reason in bad[1:]:
+            logger.debug("%s: left out %s: %s", arg_name, path, reason)
+        self.check_readable(kept, folder, arg_name)
+        return kept
+
     def check_readable(self, paths, folder, arg_name):
         """Fail at build time when no file of ``paths`` decodes; reads until the
-        first good one, so a healthy folder costs one decode."""
+        first good one, so a healthy folder costs one decode. (For lists that cannot
+        lose entries, e.g. paths with parallel labels; ``scan_folder`` leaves the
+        unreadable ones out.)"""
         last_error = None
         for path in paths:
             try:

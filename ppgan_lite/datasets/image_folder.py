@@ -5,7 +5,7 @@ import os
 
 from ..utils.errors import DataError
 from ..utils.registry import DATASETS
-from .base_dataset import BaseDataset, parse_max_size, scan_image_folder
+from .base_dataset import BaseDataset, parse_max_size
 
 
 @DATASETS.register()
@@ -18,8 +18,7 @@ class SingleDataset(BaseDataset):
     def __init__(self, dataroot, preprocess=None, max_size=math.inf):
         super().__init__()
         self.dataroot = dataroot
-        self.paths = scan_image_folder(dataroot, "dataroot", max_size=parse_max_size(max_size))
-        self.check_readable(self.paths, dataroot, "dataroot")
+        self.paths = self.scan_folder(dataroot, "dataroot", max_size=parse_max_size(max_size))
         self.setup_preprocess(preprocess, default_keys=["A"])
 
     def __len__(self):
@@ -43,7 +42,7 @@ class ImageFolderDataset(BaseDataset):
                  max_size=math.inf):
         super().__init__()
         self.dataroot = dataroot
-        self.paths = scan_image_folder(dataroot, "dataroot", max_size=parse_max_size(max_size))
+        self.paths = self.scan_folder(dataroot, "dataroot", max_size=parse_max_size(max_size))
         relative = [os.path.relpath(p, dataroot) for p in self.paths]
         tops = [r.split(os.sep, 1)[0] if os.sep in r else None for r in relative]
         self.classes = sorted({t for t in tops if t is not None})
@@ -59,7 +58,6 @@ class ImageFolderDataset(BaseDataset):
             self.labels = [index_of[t] for t in tops]
         else:
             self.labels = [0] * len(self.paths)
-        self.check_readable(self.paths, dataroot, "dataroot")
         self.setup_preprocess(preprocess, default_keys=["A"])
 
     def __len__(self):

@@ -23,11 +23,12 @@ class UnpairedDataset(BaseDataset):
         super().__init__()
         max_size = parse_max_size(max_size)
         self.dataroot_a, self.dataroot_b = dataroot_a, dataroot_b
-        self.paths_a = scan_image_folder(dataroot_a, "dataroot_a", max_size=max_size)
-        self.paths_b = scan_image_folder(dataroot_b, "dataroot_b", max_size=max_size)
+        # both folders listed before either is checked: a missing one is named first
+        paths_a = scan_image_folder(dataroot_a, "dataroot_a", max_size=max_size)
+        paths_b = scan_image_folder(dataroot_b, "dataroot_b", max_size=max_size)
+        self.paths_a = self.keep_readable(paths_a, dataroot_a, "dataroot_a")
+        self.paths_b = self.keep_readable(paths_b, dataroot_b, "dataroot_b")
         self.is_train = is_train
-        self.check_readable(self.paths_a, dataroot_a, "dataroot_a")
-        self.check_readable(self.paths_b, dataroot_b, "dataroot_b")
         self.setup_preprocess(preprocess, default_keys=["A", "B"])
 
     def __len__(self):

@@ -3,7 +3,7 @@ import pytest
 import yaml
 
 from ppgan_lite.datasets import build_dataloader, build_dataset
-from ppgan_lite.datasets.transforms import build_preprocess
+from ppgan_lite.datasets.preprocess import build_preprocess
 from ppgan_lite.utils.errors import ConfigError, DataError
 
 from datasets_testutils import make_images

@@ -1,4 +1,5 @@
-"""tools/prepare_data.py --demo: the offline photo2cartoon set."""
+"""tools/prepare_data.py: the offline photo2cartoon, pix2pix and CycleGAN demo sets and
+the --p2c-pairs mode."""
 import json
 import os
 import subprocess
@@ -127,3 +128,120 @@ def test_cli_without_demo_says_what_to_do():
     err = proc.stderr.strip().splitlines()
     assert proc.returncode == 2
     assert err[-1].startswith("error: ") and "--demo" in err[-1] and "data/README.md" in err[-1]
+
+
+# ---------------------------------------------------------------- the other modes
+def one_error_line(capsys):
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    assert "Traceback" not in captured.err + captured.out
+    return lines[0]
+
+
+@pytest.mark.parametrize("flag, splits", [("--pix2pix-demo", ["test", "train"]),
+                                          ("--cyclegan-demo", ["testA", "testB", "trainA",
+                                                               "trainB"])])
+def test_demo_modes_write_their_sets(tmp_path, capsys, flag, splits):
+    out = tmp_path / "set"
+    assert prepare_data.main([flag, "--out", str(out), "--size", "32"]) == 0
+    assert sorted(e for e in os.listdir(out) if e != "manifest.json") == splits
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith(("pix2pix demo set in", "cyclegan demo set in"))
+    shapes = {read_image(p).shape for p in list_images(os.path.join(out, splits[-1]))}
+    assert shapes == {(32, 64, 3)} if flag == "--pix2pix-demo" else {(32, 32, 3)}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--pix2pix-demo", "--cyclegan-demo"], "not allowed with argument --pix2pix-demo"),
+    (["--p2c-pairs", "--input_dir", "photos"], "--p2c-pairs needs --weight_path and --out"),
+])
+def test_bad_flags_are_one_line(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        prepare_data.main(argv)
+    assert exit_info.value.code == 2
+    assert message in one_error_line(capsys)
+
+
+@pytest.fixture(scope="module")
+def p2c_weights(tmp_path_factory):
+    """A randomly initialised small photo2cartoon generator, saved as the tests of
+    the predictor save it."""
+    testutils = load_script("tests/apps/apps_testutils.py")
+    path = tmp_path_factory.mktemp("weights") / "iter_00000010.ckpt.npz"
+    return testutils.save_checkpoint(path, testutils.make_generator())
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    from skimage import data
+
+    from ppgan_lite.utils.image_io import write_image
+
+    folder = tmp_path_factory.mktemp("photos")
+    write_image(str(folder / "astronaut.jpg"), data.astronaut())
+    write_image(str(folder / "coffee.png"), data.coffee())  # no face
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
+    return folder
+
+
+def test_p2c_pairs_writes_photo_and_cartoon_and_counts_skips(tmp_path, capsys, p2c_weights,
+                                                              photos):
+    from ppgan_lite.apps import Photo2CartoonPredictor
+    from ppgan_lite.faceutils import composite_on_white
+
+    out = tmp_path / "pairs"
+    rc = prepare_data.main(["--p2c-pairs", "--input_dir", str(photos), "--weight_path",
+                            p2c_weights, "--out", str(out), "--size", "64",
+                            "--backend", "dynamic", "--seg", "selfie"])
+    assert rc == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[-1].startswith(f"p2c pairs in {out}: 1 written, 2 skipped "
+                                  f"(1 without a face, 1 unreadable) [")
+    assert sorted(os.listdir(out)) == ["astronaut.png", "manifest.json"]
+    pair = read_image(str(out / "astronaut.png"))
+    assert pair.shape == (64, 128, 3)
+    predictor = Photo2CartoonPredictor(output_path=None, weight_path=p2c_weights,
+                                       output_size=64, backend="dynamic", seg="selfie")
+    cartoon = predictor.run(str(photos / "astronaut.jpg"))
+    result = predictor.results[0]
+    np.testing.assert_array_equal(pair[:, 64:], cartoon)
+    np.testing.assert_array_equal(pair[:, :64], composite_on_white(result.photo, result.mask))
+    assert (pair[0, 0] == 255).all()  # the photo is on white
+    manifest = _manifest(str(out))
+    assert manifest["kind"] == "p2c-pairs" and manifest["files"] == {
+        "astronaut.png": {"source": "astronaut.jpg"}}
+    assert sorted(manifest["skipped"]) == ["broken.jpg", "coffee.png"]
+    assert manifest["skipped"]["coffee.png"].startswith("no face: ")
+
+    # a second run into the same folder replaces the pairs; a foreign folder is refused
+    pair_bytes = (out / "astronaut.png").read_bytes()
+    (out / "gone.png").write_bytes(pair_bytes)
+    manifest["files"]["gone.png"] = {"source": "gone.jpg"}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert prepare_data.main(["--p2c-pairs", "--input_dir", str(photos), "--weight_path",
+                              p2c_weights, "--out", str(out), "--size", "64",
+                              "--backend", "dynamic", "--seg", "selfie"]) == 0
+    assert sorted(os.listdir(out)) == ["astronaut.png", "manifest.json"]
+    assert (out / "astronaut.png").read_bytes() == pair_bytes
+    capsys.readouterr()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "keep.txt").write_text("keep")
+    assert prepare_data.main(["--p2c-pairs", "--input_dir", str(photos), "--weight_path",
+                              p2c_weights, "--out", str(tmp_path / "mine")]) == 2
+    assert "not written by prepare_data.py" in one_error_line(capsys)
+
+
+def test_p2c_pairs_without_any_face_is_an_error(tmp_path, capsys, p2c_weights):
+    from skimage import data
+
+    from ppgan_lite.utils.image_io import write_image
+
+    (tmp_path / "in").mkdir()
+    write_image(str(tmp_path / "in" / "coffee.png"), data.coffee())
+    rc = prepare_data.main(["--p2c-pairs", "--input_dir", str(tmp_path / "in"),
+                            "--weight_path", p2c_weights, "--out", str(tmp_path / "out"),
+                            "--size", "64", "--backend", "dynamic", "--seg", "selfie"])
+    assert rc == 2
+    line = one_error_line(capsys)
+    assert "0 written, 1 skipped (1 without a face)" in line and "frontal face" in line
