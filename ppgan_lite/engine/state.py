@@ -69,9 +69,9 @@ def apply_optimizer_state(model, optimizers, saved):
 
     for group, opt in optimizers.items():
         if group in saved:
-            state = restore(saved[group])
-            state.pop("LR_Scheduler", None)  # the trainer restores the shared scheduler
-            opt.set_state_dict(state)
+            # Paddle wants the schedule's state here for any scheduler but LambdaDecay
+            # (MultiStepDecay, StyleGAN2's); the trainer restores each schedule after
+            opt.set_state_dict(restore(saved[group]))
 
 
 def describe_nan(losses):

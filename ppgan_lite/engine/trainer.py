@@ -89,6 +89,10 @@ class Trainer:
 
     def _build_model(self):
         self.model = build(self.cfg.model, MODELS, "model")
+        for loader, where in ((self.train_loader, "dataset.train"),
+                              (self.test_loader, "dataset.test")):
+            if loader is not None:
+                check_data_fits(self.model, loader.dataset, where)
         val = self.cfg.get("validate") or {}
         self.metrics = {name: build({"name": name, **(mcfg or {})}, METRICS,
                                     f"validate.metrics.{name}")
@@ -404,6 +408,25 @@ class Trainer:
             self.logger.info(f"validation at iter {self.current_iter}: {results}")
             self.pictures.metrics_curve()
         return results
+
+
+def check_data_fits(model, dataset, where):
+    """The images a data set gives must be the ones the model takes (its
+    ``batch_inputs``): a 7 px image into a 32 px DCGAN would otherwise reach Paddle's
+    convolution kernels, which can crash the process instead of raising."""
+    sample = dataset[0]
+    for item in model.batch_inputs():
+        value = sample.get(item.name)
+        if item.kind != "image" or not hasattr(value, "shape"):
+            continue
+        got, want = tuple(value.shape), tuple(item.shape)
+        fits = len(got) == len(want) and all(w is None or g == w for g, w in zip(got, want))
+        if not fits:
+            wanted = "x".join("any" if d is None else str(d) for d in want)
+            raise ConfigError(
+                f"{where} gives '{item.name}' images of {'x'.join(map(str, got))} (CxHxW) but "
+                f"{type(model).__name__} takes {wanted}: resize or crop the data to that size "
+                f"in {where}.preprocess, or set the nets' img_size to the data's")
 
 
 def _batch_size(batch):
