@@ -14,17 +14,16 @@ from ppgan_lite.utils.config import load_config, validate_config
 from ppgan_lite.utils.errors import ConfigError
 from ppgan_lite.utils.logger import read_jsonl
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CONFIG = os.path.join(ROOT, "configs", "dcgan_lfw.yaml")
-TINY = ["model.generator.ngf=8", "model.discriminator.ndf=8", "model.generator.input_nz=16",
-        "dataset.train.batch_size=10", "log_config.interval=1", "log_config.visiual_interval=100",
-        "snapshot_config.interval=3", "total_iters=6", "validate.interval=-1"]
+from test_trainer import CONFIG, TINY
 
 register_all()
 
 
 def trainer(run_dir, extra=(), **kwargs):
-    cfg = validate_config(load_config(CONFIG, TINY + list(extra)))
+    """test_trainer's tiny DCGAN: 6 iterations, a log line each, a checkpoint at 3."""
+    six = TINY + ["total_iters=6", "snapshot_config.interval=3",
+                  "log_config.visiual_interval=100"]
+    cfg = validate_config(load_config(CONFIG, six + list(extra)))
     return Trainer(cfg, str(run_dir), **kwargs)
 
 
