@@ -107,21 +107,19 @@ class CycleGANModel(BaseModel):
     # ------------------------------------------------------------ G
     def backward_G(self):
         netG_A, netG_B = self.nets["netG_A"], self.nets["netG_B"]
-        loss = 0.0
+        terms = {}
         if self.idt_criterion is not None:
             # G_A fed a B image should change nothing, and G_B fed an A image (Sec. 5.2)
             idt_A, idt_B = netG_A(self.real_B), netG_B(self.real_A)
             self.visual_items.update(idt_A=idt_A, idt_B=idt_B)
-            self.losses["G_idt_A_loss"] = self.idt_criterion(idt_A, self.real_B) * self.lambda_b
-            self.losses["G_idt_B_loss"] = self.idt_criterion(idt_B, self.real_A) * self.lambda_a
-            loss = self.losses["G_idt_A_loss"] + self.losses["G_idt_B_loss"]
-        self.losses["G_A_adv_loss"] = self.gan_criterion(self.nets["netD_A"](self.fake_B), True)
-        self.losses["G_B_adv_loss"] = self.gan_criterion(self.nets["netD_B"](self.fake_A), True)
-        self.losses["G_A_cycle_loss"] = self.cycle_criterion(self.rec_A, self.real_A) * self.lambda_a
-        self.losses["G_B_cycle_loss"] = self.cycle_criterion(self.rec_B, self.real_B) * self.lambda_b
-        loss = (loss + self.losses["G_A_adv_loss"] + self.losses["G_B_adv_loss"]
-                + self.losses["G_A_cycle_loss"] + self.losses["G_B_cycle_loss"])
-        self.backward(loss, "optimG")
+            terms["G_idt_A_loss"] = self.idt_criterion(idt_A, self.real_B) * self.lambda_b
+            terms["G_idt_B_loss"] = self.idt_criterion(idt_B, self.real_A) * self.lambda_a
+        terms["G_A_adv_loss"] = self.gan_criterion(self.nets["netD_A"](self.fake_B), True)
+        terms["G_B_adv_loss"] = self.gan_criterion(self.nets["netD_B"](self.fake_A), True)
+        terms["G_A_cycle_loss"] = self.cycle_criterion(self.rec_A, self.real_A) * self.lambda_a
+        terms["G_B_cycle_loss"] = self.cycle_criterion(self.rec_B, self.real_B) * self.lambda_b
+        self.losses.update(terms)
+        self.backward(sum(terms.values()), "optimG")
 
     # ------------------------------------------------------------ D
     def _d_loss(self, dis, real, fake):

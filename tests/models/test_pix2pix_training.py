@@ -115,7 +115,9 @@ def test_paddlegan_facades_config_trains_with_only_data_paths_changed(data, tmp_
     """configs/pix2pix_facades.yaml as PaddleGAN ships it (unet256, batch 1, b2a, its
     286 px resize and 256 px paired crop): one iteration on the demo pairs, the widths
     capped as the contract test caps them (at ngf 64 a minute goes to writing a 700 MB
-    checkpoint). Its FID metric is built at start, so the Inception net is stood in for."""
+    checkpoint). Its FID metric is built at start, so the Inception net is stood in for.
+    num_workers 0 (it changes no pixel): worker processes of an in-process run outlive it
+    and log to a closed stream when pytest exits."""
     monkeypatch.setattr(fid, "InceptionFeatures", ColourFeatures)
     with open(os.path.join(CONFIGS, "pix2pix_facades.yaml"), encoding="utf-8") as f:
         text = f.read()
@@ -126,7 +128,8 @@ def test_paddlegan_facades_config_trains_with_only_data_paths_changed(data, tmp_
     config.write_text(changed)
     run = tmp_path / "run"
     code = main(["-c", str(config), "--output-dir", str(run), "-o", "total_iters=1",
-                 "log_config.interval=1", "model.generator.ngf=8", "model.discriminator.ndf=8"])
+                 "log_config.interval=1", "model.generator.ngf=8", "model.discriminator.ndf=8",
+                 "dataset.train.num_workers=0", "dataset.test.num_workers=0"])
     assert code == 0
     records = [r for r in read_jsonl(str(run / "log.jsonl")) if "G_L1_loss" in r]
     assert len(records) == 1 and all(np.isfinite(records[0][k]) for k in TERMS)

@@ -99,4 +99,5 @@ def test_cyclegan_exports_both_generators(tmp_path):
         check_export(str(out / net), model.nets[net], net)
     # two different generators, not one exported twice
     x = images(2, seed=7)
-    assert np.abs(run_dynamic(model.nets["netG_A"], x) - run_dynamic(model.nets["netG_B"], x)).max() > 1e-3
+    a, b = (run_dynamic(model.nets[net], x) for net in ("netG_A", "netG_B"))
+    assert np.abs(a - b).max() > 1e-3
