@@ -41,6 +41,12 @@ CASES = {
     "p2c128": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
                    overrides=["model.generator.img_size=128"],
                    inputs={"A": (3, 128, 128), "B": (3, 128, 128)}),
+    # PaddleGAN's recipes as published: pix2pix unet256 (facades, batch norm) and
+    # CycleGAN with 9 residual blocks (horse2zebra: two generators, two PatchGANs)
+    "pix2pix256": dict(config="configs/pix2pix_facades.yaml", batch=1, overrides=[],
+                       inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
+    "cyclegan256": dict(config="configs/cyclegan_horse2zebra.yaml", batch=1, overrides=[],
+                        inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
     # conditional DCGAN, one class per digit (GAN-CLS's three D terms)
     "cgan32": dict(config="configs/cgan_digits.yaml", batch=64, overrides=[],
                    inputs={"A": (1, 32, 32)}, labels=10),

@@ -4,8 +4,10 @@ keeps is in ``base_model.py``; docs/adding_a_model.md walks through a new one.""
 from . import criterions, discriminators, generators  # noqa: F401
 from .base_model import BaseModel, GeneratorNet, GeneratorSpec, NetInput
 from .cgan_model import CGANModel
+from .cycle_gan_model import CycleGANModel
 from .dcgan_model import DCGANModel
+from .pix2pix_model import Pix2PixModel
 from .ugatit_model import UGATITModel
 
-__all__ = ["BaseModel", "CGANModel", "DCGANModel", "GeneratorNet", "GeneratorSpec",
-           "NetInput", "UGATITModel"]
+__all__ = ["BaseModel", "CGANModel", "CycleGANModel", "DCGANModel", "GeneratorNet",
+           "GeneratorSpec", "NetInput", "Pix2PixModel", "UGATITModel"]

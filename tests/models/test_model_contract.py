@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.yaml")))
 # the sizes a contract check needs, not the recipe's: the same layers at a fraction of
 # the cost (a 64 px U-GAT-IT discriminator takes at most 5 layers)
-WIDTH_CAPS = {"ngf": 8, "ndf": 8, "img_size": 64, "n_layers": 5}
+WIDTH_CAPS = {"ngf": 8, "ndf": 8, "img_size": 64, "n_layers": 5, "n_blocks": 2}
 
 register_all()
 
