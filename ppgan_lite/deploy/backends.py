@@ -146,7 +146,8 @@ class PaddleInferenceBackend(GeneratorBackend):
         self.threads = int(threads or usable_cores())
         self._lock = threading.Lock()
         self._ran = False
-        self.onednn = True
+        # an export can say oneDNN gets its numbers wrong (deploy/export.py)
+        self.onednn = (self.meta.get("paddle_inference") or {}).get("onednn", True)
         self._create()
 
     def _create(self):

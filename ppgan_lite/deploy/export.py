@@ -151,8 +151,20 @@ def export_layer(layer, inputs, output_dir, model_name="", net_name="", weights_
     meta = make_meta(model_name, net_name, layer, inputs, out_shape, weights_path)
     if not os.path.isfile(os.path.join(output_dir, meta["files"]["params"])):
         meta["files"]["params"] = None  # a net without parameters
+    if _has_batch_statistics_norm(layer):
+        # paddle.inference's oneDNN batch_norm uses the running statistics even where
+        # the program asks for the batch's (pix2pix's norm): off by ~0.3-0.45
+        meta["paddle_inference"] = {"onednn": False}
     write_meta(output_dir, meta)
     return meta
+
+
+def _has_batch_statistics_norm(layer):
+    import paddle
+
+    return any(isinstance(sub, paddle.nn.BatchNorm) and getattr(sub, "_trainable_statistics",
+                                                                 False)
+               for sub in layer.sublayers(include_self=True))
 
 
 def export_generator(model, output_dir, net=None, weights_path=None, model_name=None):

@@ -12,7 +12,7 @@ from ..solver import build_lr_schedulers
 from ..utils import checkpoint as ckpt
 from ..utils import runtime
 from ..utils.config import dump_config, to_plain
-from ..utils.errors import ConfigError, TrainingDivergedError
+from ..utils.errors import ConfigError, TrainingDivergedError, WeightsNotFoundError
 from ..utils.fileio import make_dirs
 from ..utils.logger import (JsonlWriter, Timer, VisualDLWriter, format_eta, get_logger, now,
                             to_run_file)
@@ -95,9 +95,17 @@ class Trainer:
             if loader is not None:
                 check_data_fits(self.model, loader.dataset, where)
         val = self.cfg.get("validate") or {}
-        self.metrics = {name: build({"name": name, **(mcfg or {})}, METRICS,
-                                    f"validate.metrics.{name}")
-                        for name, mcfg in (val.get("metrics") or {}).items()}
+        self.metrics = {}
+        for name, mcfg in (val.get("metrics") or {}).items():
+            try:
+                self.metrics[name] = build({"name": name, **(mcfg or {})}, METRICS,
+                                           f"validate.metrics.{name}")
+            except WeightsNotFoundError as exc:
+                if self.evaluate_only:
+                    raise
+                # PaddleGAN's recipes validate with FID: training must not need its
+                # Inception weights, validation goes on with the other metrics
+                self.logger.warning(f"validate.metrics.{name} is left out: {exc}")
 
     def _build_optimizers(self):
         self.lr_schedulers, self.optimizers = {}, {}

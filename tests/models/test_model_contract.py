@@ -31,7 +31,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.yaml")))
 # the sizes a contract check needs, not the recipe's: the same layers at a fraction of
 # the cost (a 64 px U-GAT-IT discriminator takes at most 5 layers)
-WIDTH_CAPS = {"ngf": 8, "ndf": 8, "img_size": 64, "n_layers": 5, "n_blocks": 2}
+WIDTH_CAPS = {"ngf": 8, "ndf": 8, "img_size": 64, "n_layers": 5, "n_blocks": 2,
+              "num_downs": 6}
+IMAGE_CAP = 64  # the side of a model's image_shape (a U-Net of 6 levels reaches 1x1 at 64)
 
 register_all()
 
@@ -43,10 +45,25 @@ def shrunk(node):
     return node
 
 
+def shrunk_model(model_cfg):
+    """The model config with WIDTH_CAPS applied, and a model's ``image_shape`` (its
+    own, its constructor's default, or IMAGE_CAP) at most IMAGE_CAP px."""
+    import inspect
+
+    cfg = shrunk(dict(model_cfg))
+    params = inspect.signature(MODELS.get(cfg["name"]).__init__).parameters
+    if "image_shape" in params:
+        channels, height, width = (cfg.get("image_shape") or params["image_shape"].default
+                                   or (cfg["generator"].get("input_nc", 3), IMAGE_CAP,
+                                       IMAGE_CAP))
+        cfg["image_shape"] = [channels, min(height, IMAGE_CAP), min(width, IMAGE_CAP)]
+    return cfg
+
+
 def build_model(cfg, seed):
     paddle.seed(seed)
     np.random.seed(seed)
-    model = build(shrunk(dict(cfg.model)), MODELS, "model")
+    model = build(shrunk_model(cfg.model), MODELS, "model")
     schedules = build_lr_schedulers(cfg, iters_per_epoch=1, total_iters=10,
                                     multipliers=model.learning_rate_multipliers())
     model.setup_optimizers(schedules, cfg.optimizer)

@@ -134,3 +134,19 @@ def test_paddlegan_facades_config_trains_with_only_data_paths_changed(data, tmp_
     records = [r for r in read_jsonl(str(run / "log.jsonl")) if "G_L1_loss" in r]
     assert len(records) == 1 and all(np.isfinite(records[0][k]) for k in TERMS)
     assert (run / "checkpoints" / "iter_00000001.ckpt.npz").is_file()
+
+
+def test_training_goes_on_without_the_inception_weights(data, tmp_path, monkeypatch, caplog):
+    """PaddleGAN's recipes validate with FID: without its weights a training run says
+    in one line that FID is left out and trains (only --evaluate-only needs it)."""
+    import logging
+
+    monkeypatch.setenv("PPGAN_LITE_INCEPTION_WEIGHTS", str(tmp_path / "nowhere.pdparams"))
+    run = tmp_path / "run"
+    with caplog.at_level(logging.WARNING, logger="ppgan_lite"):
+        code = main(["-c", write_fid_config(tmp_path), "--output-dir", str(run), "-o",
+                     "total_iters=2", "validate.interval=1"] + pix2pix_overrides(data))
+    assert code == 0
+    left_out = [r.getMessage() for r in caplog.records if "is left out" in r.getMessage()]
+    assert len(left_out) == 1 and left_out[0].startswith("validate.metrics.fid is left out")
+    assert (run / "checkpoints" / "iter_00000002.ckpt.npz").is_file()
