@@ -25,7 +25,10 @@ def check_data_fits(model, dataset, where):
         if item.kind != "image" or not hasattr(value, "shape"):
             continue
         got, want = tuple(value.shape), tuple(item.shape)
-        fits = len(got) == len(want) and all(w is None or g == w for g, w in zip(got, want))
+        kept = got
+        if model.keeps_first_channels and len(got) == len(want) and got[0] > want[0]:
+            kept = (want[0],) + got[1:]  # setup_input drops the extra channels
+        fits = len(kept) == len(want) and all(w is None or g == w for g, w in zip(kept, want))
         if not fits:
             wanted = "x".join("any" if d is None else str(d) for d in want)
             raise ConfigError(

@@ -97,6 +97,9 @@ class BaseModel(ABC):
     optimizer_groups = {}
     #: generator net -> GeneratorNet (its input kinds, what it does), the main one first
     generator_nets = {}
+    #: True where setup_input keeps the first channels of a wider image (DCGAN's gray
+    #: MNIST recipe reads its PNGs as 3 channels, as PaddleGAN's does)
+    keeps_first_channels = False
 
     def __init__(self):
         self.nets = OrderedDict()

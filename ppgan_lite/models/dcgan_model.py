@@ -16,6 +16,7 @@ from .layers.init import init_weights
 class DCGANModel(BaseModel):
     optimizer_groups = {"optimizer_G": ("netG",), "optimizer_D": ("netD",)}
     generator_nets = {"netG": GeneratorNet(("noise",), "noise -> image")}
+    keeps_first_channels = True
 
     def __init__(self, generator, discriminator=None, gan_criterion=None, n_critic=1,
                  clip_value=None, gp_weight=10.0, init_gain=0.02):
