@@ -5,6 +5,7 @@ from . import criterions, discriminators, generators  # noqa: F401
 from .base_model import BaseModel, GeneratorNet, GeneratorSpec, NetInput
 from .cgan_model import CGANModel
 from .dcgan_model import DCGANModel
+from .pggan_model import PGGANModel  # noqa: F401
 from .ugatit_model import UGATITModel
 
 __all__ = ["BaseModel", "CGANModel", "DCGANModel", "GeneratorNet", "GeneratorSpec",
