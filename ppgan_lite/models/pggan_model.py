@@ -141,8 +141,6 @@ class PGGANModel(BaseModel):
             for group in ("optimD", "optimG"):
                 reset_optimizer_state(optimizers[group])
         self.forward()
-        # the level of detail, as the official log reports it (Progress/lod)
-        self.losses["lod"] = self.schedule.lod(self.current_iter)
 
         self.set_requires_grad(self.nets["netD"], True)
         optimizers["optimD"].clear_grad()
@@ -153,6 +151,8 @@ class PGGANModel(BaseModel):
         optimizers["optimG"].clear_grad()
         self.backward_G()
         self.step(optimizers, "optimG")
+        # the level of detail, logged as the official code's Progress/lod
+        self.losses["lod"] = self.schedule.lod(self.current_iter)
 
     def after_step(self, group):
         if group == "optimG":
@@ -194,10 +194,21 @@ class PGGANModel(BaseModel):
     def generator_inputs(self, net):
         return (NetInput("latent", "noise", (self.nets[net].latent_size,)),)
 
-    def sample(self, num, seed=0, **condition):
-        """netG_ema's images at the current level, at the final size (nearest
+    def generator_layer(self, net):
+        """The net's image clipped to [-1, 1] (its last layer is linear; the official
+        code clips when it writes pictures): what export, generation and the sample
+        grid call. Samples are the current level's images at the final size (nearest
         upsampling), so every level's grid has one size."""
-        return super().sample(num, seed, **condition).clip(-1.0, 1.0)
+        return ClippedImage(self.nets[net])
+
+
+class ClippedImage(paddle.nn.Layer):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, latent):
+        return self.net(latent).clip(-1.0, 1.0)
 
 
 def every_parameter_times_zero(net):

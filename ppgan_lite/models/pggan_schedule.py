@@ -8,10 +8,12 @@ level trains for good. The batch of a phase is ``minibatch_dict[resolution]`` (d
 ``minibatch_base``), the resolution being the one the phase trains at (a fade-in trains
 the new level), as the official code's.
 
-The official loop counts images and re-evaluates the schedule every 4 minibatches; here
-a phase lasts ceil(images / batch) iterations and alpha moves every iteration, so the
-level, alpha and batch of an iteration depend on that iteration and the config only:
-a resumed run is where the uninterrupted one was.
+The official loop counts images shown and re-evaluates the schedule every 4
+minibatches; here a phase lasts ceil(images / batch) iterations and alpha is the
+fraction of the fade-in's images shown before the iteration, updated every iteration.
+Where the batches divide the phases this is the official lod at every iteration; in
+any case the level, alpha and batch of an iteration depend on that iteration and the
+config only, so a resumed run is where the uninterrupted one was.
 """
 import math
 from dataclasses import dataclass
@@ -27,9 +29,12 @@ class Phase:
     batch: int
     start: int
     length: object  # iterations, None for the final level's open end
+    images: float = 0.0
 
     def alpha(self, iteration):
-        return (iteration - self.start) / self.length if self.fading else 1.0
+        if not self.fading:
+            return 1.0
+        return min(1.0, (iteration - self.start) * self.batch / self.images)
 
     def describe(self, max_level):
         res = 4 * 2 ** self.level
@@ -67,9 +72,10 @@ class GrowthSchedule:
 
     def _add(self, level, fading, kimg, start):
         batch = self.batches[level]
-        length = math.ceil(kimg * 1000 / batch)
+        images = round(kimg * 1000.0, 6)  # 0.016 kimg is 16 images, not 16.000000000000004
+        length = math.ceil(images / batch)
         if length > 0:
-            self.phases.append(Phase(level, fading, batch, start, length))
+            self.phases.append(Phase(level, fading, batch, start, length, images))
         return start + length
 
     def phase(self, iteration):

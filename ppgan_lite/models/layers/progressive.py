@@ -87,14 +87,14 @@ class ProgressiveNet(nn.Layer):
         super().__init__()
         self.resolution = resolution
         self.max_level = check_resolution(resolution, who)
-        self.register_buffer("lod", paddle.zeros([1], dtype="float32"), persistable=True)
+        self.register_buffer("lod", paddle.zeros([], dtype="float32"), persistable=True)
         self._static_lod = 0.0
 
     def set_lod(self, lod):
         if not 0.0 <= lod <= self.max_level:
             raise ValueError(f"lod {lod} is outside 0 .. {self.max_level}")
-        self.lod.set_value(paddle.full([1], lod, dtype="float32"))
-        self._static_lod = float(self.lod.item())
+        self.lod.set_value(paddle.full([], lod, dtype="float32"))
+        self._static_lod = float(self.lod)
 
     def set_level(self, level, alpha=1.0):
         """Run at ``level`` with fade-in weight ``alpha`` (1: the level is stable)."""
@@ -104,7 +104,7 @@ class ProgressiveNet(nn.Layer):
         # eagerly the buffer is read (weights loaded from a checkpoint carry their
         # level); a program being traced takes the value of the last eager call
         if paddle.in_dynamic_mode():
-            self._static_lod = float(self.lod.item())
+            self._static_lod = float(self.lod)
         return split_lod(self._static_lod, self.max_level)
 
 
