@@ -199,10 +199,12 @@ class PGGANModel(BaseModel):
         code clips when it writes pictures): what export, generation and the sample
         grid call. Samples are the current level's images at the final size (nearest
         upsampling), so every level's grid has one size."""
-        return ClippedImage(self.nets[net])
+        return ClippedPGGANGenerator(self.nets[net])
 
 
-class ClippedImage(paddle.nn.Layer):
+class ClippedPGGANGenerator(paddle.nn.Layer):
+    """A PGGANGenerator whose image is clipped to [-1, 1] (``net``: its weights)."""
+
     def __init__(self, net):
         super().__init__()
         self.net = net

@@ -116,7 +116,7 @@ def _level(resolution, key):
 
 def _batches(max_level, minibatch_base, minibatch_dict, multiple):
     """level -> batch size, checked: positive, and a multiple of the minibatch-stddev
-    group (the official code requires it too)."""
+    group or smaller than it (the official code requires it too)."""
     if not isinstance(minibatch_dict, dict):
         raise ConfigError(f"PGGANModel minibatch_dict must map resolutions to batch sizes, "
                           f"e.g. {{4: 64, 8: 64, 16: 32}}, got {minibatch_dict!r}")
@@ -134,7 +134,7 @@ def _batches(max_level, minibatch_base, minibatch_dict, multiple):
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise ConfigError(f"PGGANModel batch size at {res}x{res} must be a positive "
                               f"integer, got {batch!r} (minibatch_base / minibatch_dict)")
-        if batch % multiple:
+        if batch % min(batch, multiple):
             raise ConfigError(f"PGGANModel batch size {batch} at {res}x{res} is not a "
                               f"multiple of the discriminator's mbstd_group_size {multiple}: "
                               f"change minibatch_dict or mbstd_group_size")

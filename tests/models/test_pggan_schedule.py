@@ -67,6 +67,8 @@ def test_initial_resolution_and_no_growing():
                              minibatch_base=4)
     assert [p.fading for p in instant.phases] == [False, False, False]  # no fade-ins
     assert instant.at(10) == (1, 1.0, 4) and instant.starts_phase(10)
+    small = GrowthSchedule(16, minibatch_base=2, batch_multiple=4)  # one group of 2
+    assert small.at(0)[2] == 2
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -74,6 +76,7 @@ def test_initial_resolution_and_no_growing():
     (dict(lod_initial_resolution=6), "power of two"),
     (dict(lod_training_kimg=-1), "lod_training_kimg"),
     (dict(minibatch_dict={4: 6}, batch_multiple=4), "multiple of the discriminator's"),
+    (dict(minibatch_dict={4: 3, 8: 5}, batch_multiple=4), "batch size 5 at 8x8"),
     (dict(minibatch_dict={12: 8}), "key 12 is not one of the resolutions 4, 8, 16, 32"),
     (dict(minibatch_dict={8: 0}), "at 8x8 must be a positive integer"),
     (dict(minibatch_dict=[4, 8]), "must map resolutions"),
