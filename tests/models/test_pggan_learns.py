@@ -25,9 +25,9 @@ def statistics(images):
 def test_short_run_moves_samples_toward_the_digits(tmp_path):
     overrides = ([f"model.generator.{n}" for n in NETS]
                  + [f"model.discriminator.{n}" for n in NETS]
-                 + ["model.lod_training_kimg=0.56", "model.lod_transition_kimg=0.56",
+                 + ["model.lod_training_kimg=0.8", "model.lod_transition_kimg=0.8",
                     "model.minibatch_base=16", "model.minibatch_dict={}",
-                    "model.G_smoothing=0.9", "total_iters=100",
+                    "model.G_smoothing=0.9", "total_iters=150",
                     "dataset.train={name: DigitsDataset, size: 8, per_class: 40, "
                     "batch_size: 16}",
                     "log_config.interval=50", "log_config.visiual_interval=1000",
