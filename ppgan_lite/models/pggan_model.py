@@ -110,7 +110,8 @@ class PGGANModel(BaseModel):
         level, alpha, batch = self.schedule.at(self.current_iter)
         self.set_level(level, alpha)
         self.real = self.process_reals(self.take_batch(batch), level, alpha)
-        self.fake = self.nets["netG"](self.noise(self.real.shape[0]))
+        with paddle.no_grad():  # D's fakes; the G step draws its own latents
+            self.fake = self.nets["netG"](self.noise(self.real.shape[0]))
         self.visual_items["real"] = self.real
         self.visual_items["fake"] = self.fake.clip(-1.0, 1.0)
 

@@ -22,7 +22,6 @@ no-pixel-norm / no-wscale ablations other than ``use_pixelnorm``.
 """
 import math
 
-import paddle
 import paddle.nn as nn
 
 from ...utils.registry import GENERATORS
