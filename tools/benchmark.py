@@ -50,6 +50,12 @@ CASES = {
     # conditional DCGAN, one class per digit (GAN-CLS's three D terms)
     "cgan32": dict(config="configs/cgan_digits.yaml", batch=64, overrides=[],
                    inputs={"A": (1, 32, 32)}, labels=10),
+    # PGGAN at its final level (the MNIST recipe's nets grown to 32 px, its batch 16):
+    # lod_initial_resolution 32 starts the schedule there (WGAN-GP's double backward
+    # included)
+    "pggan32": dict(config="configs/pggan_mnist32.yaml", batch=16,
+                    overrides=["model.lod_initial_resolution=32"],
+                    inputs={"A": (1, 32, 32)}),
     # the photo2cartoon predictor on a 1024-px photo, end to end (not training)
     "predictor": dict(kind="predictor", batch=1),
 }

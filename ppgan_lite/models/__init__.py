@@ -6,8 +6,9 @@ from .base_model import BaseModel, GeneratorNet, GeneratorSpec, NetInput
 from .cgan_model import CGANModel
 from .cycle_gan_model import CycleGANModel
 from .dcgan_model import DCGANModel
+from .pggan_model import PGGANModel
 from .pix2pix_model import Pix2PixModel
 from .ugatit_model import UGATITModel
 
 __all__ = ["BaseModel", "CGANModel", "CycleGANModel", "DCGANModel", "GeneratorNet",
-           "GeneratorSpec", "NetInput", "Pix2PixModel", "UGATITModel"]
+           "GeneratorSpec", "NetInput", "PGGANModel", "Pix2PixModel", "UGATITModel"]

@@ -3,6 +3,7 @@
 registers its classes in ``GENERATORS``."""
 from .conditional import ConditionalDCGenerator
 from .dcgan import DCGenerator
+from .pggan import PGGANGenerator  # noqa: F401
 from .resnet import ResnetGenerator
 from .resnet_ugatit import ResnetUGATITGenerator
 from .resnet_ugatit_p2c import ResnetUGATITP2CGenerator
