@@ -5,7 +5,8 @@ from . import criterions, discriminators, generators  # noqa: F401
 from .base_model import BaseModel, GeneratorNet, GeneratorSpec, NetInput
 from .cgan_model import CGANModel
 from .dcgan_model import DCGANModel
+from .styleganv2_model import StyleGAN2Model
 from .ugatit_model import UGATITModel
 
 __all__ = ["BaseModel", "CGANModel", "DCGANModel", "GeneratorNet", "GeneratorSpec",
-           "NetInput", "UGATITModel"]
+           "NetInput", "StyleGAN2Model", "UGATITModel"]
