@@ -32,7 +32,7 @@ from ..faceutils.segmentation import (faceseg_weights_path, load_faceseg,
                                       require_faceseg_weights)
 from ..utils.errors import ConfigError, FaceNotFoundError, WeightsNotFoundError
 from .base_predictor import (BasePredictor, build_generator, count_numbered, find_weights,
-                             read_net_weights)
+                             logger, read_net_weights)
 
 # PaddleGAN's photo2cartoon generator (it builds ResnetUGATITP2CGenerator() with defaults).
 DEFAULT_GENERATOR = {"name": "ResnetUGATITP2CGenerator", "ngf": 32, "img_size": 256,
@@ -48,6 +48,11 @@ FAST_DETECT_SIDE = 512
 # With all_faces every detection is a cartoon, so weak ones are dropped: the HOG
 # detector scores faces ~0.5-2 and fires at ~0.05-0.1 on the astronaut's suit.
 ALL_FACES_MIN_SCORE = 0.3
+# PaddleGAN cartoons faces of any size; below ~24 px the detector's landmarks are too
+# coarse to align by, and below ~40 px the 256-px crop is an upscale, so the cartoon
+# comes out soft: it is made, with a warning
+MIN_FACE_SIZE = 24
+SOFT_FACE_SIZE = 40
 # 10000x10000 decodes to 300 MB of RGB: allowed (the detector and the aligner work on
 # bounded copies), larger is refused by the reader before decoding.
 MAX_PIXELS = 120_000_000
@@ -85,12 +90,13 @@ class Photo2CartoonPredictor(BasePredictor):
       'onnxruntime', 'dynamic'), see ``ppgan_lite.deploy.load_generator``.
     generator_config: keys overriding the generator config (defaults: PaddleGAN's; a
       checkpoint's own config; ngf/n_blocks/light read off a .pdparams' shapes).
-    min_face_size: faces narrower than this (px in the photo) are not used.
+    min_face_size: faces narrower than this (px in the photo) are not used; faces under
+      40 px are cartooned with a warning that the result will be soft.
     """
 
     def __init__(self, output_path="output", weight_path=None, output_size=256,
                  all_faces=False, seg="auto", backend="auto", generator_config=None,
-                 min_face_size=40, max_pixels=MAX_PIXELS, profile=False,
+                 min_face_size=MIN_FACE_SIZE, max_pixels=MAX_PIXELS, profile=False,
                  seg_weight_path=None):
         super().__init__(output_path, profile)
         if isinstance(output_size, bool) or not isinstance(output_size, (int, np.integer)) \
@@ -116,6 +122,10 @@ class Photo2CartoonPredictor(BasePredictor):
             faces = self.detect(rgb, label)
         self.results = []
         for index, face in enumerate(faces):
+            if face.width < SOFT_FACE_SIZE:
+                logger.warning("the face in %s is only %.0f px wide: its cartoon will be soft "
+                               "(faces of %d px and more come out sharp)", label, face.width,
+                               SOFT_FACE_SIZE)
             result = self.cartoonize(rgb, face.landmarks)
             result.face = face
             suffix = f"_{index}" if self.all_faces else ""

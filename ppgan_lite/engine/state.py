@@ -11,6 +11,9 @@ import random
 import numpy as np
 import paddle
 
+from ..utils.checkpoint import place_weights
+from ..utils.errors import ConfigError
+
 
 def seed_everything(seed):
     random.seed(seed)
@@ -69,9 +72,9 @@ def apply_optimizer_state(model, optimizers, saved):
 
     for group, opt in optimizers.items():
         if group in saved:
-            state = restore(saved[group])
-            state.pop("LR_Scheduler", None)  # the trainer restores the shared scheduler
-            opt.set_state_dict(state)
+            # Paddle wants the schedule's state here for any scheduler but LambdaDecay
+            # (MultiStepDecay, StyleGAN2's); the trainer restores each schedule after
+            opt.set_state_dict(restore(saved[group]))
 
 
 def describe_nan(losses):
@@ -99,3 +102,27 @@ def restore_schedules(schedulers, state):
     for group, scheduler in schedulers.items():
         if (saved or {}).get(group):
             scheduler.set_state_dict(saved[group])
+
+
+def place_nets(model, nets, path):
+    """Weights by net name into the model's nets; a file of one net's parameters (a
+    PaddleGAN .pdparams) is the main generator's."""
+    if set(nets) == {""}:
+        nets = {model.generator_spec().net: nets[""]}
+    for name, params in nets.items():
+        if name not in model.nets:
+            raise ConfigError(f"'{path}' has weights for net '{name}', which this "
+                              f"model lacks (it has {', '.join(model.nets)})")
+        place_weights(model.nets[name], params, path, name)
+
+
+def restore_training_state(model, optimizers, schedulers, state, path):
+    """Nets, optimizer moments, each group's schedule, the model's own state and the
+    AMP loss scales of a checkpoint."""
+    place_nets(model, state["nets"], path)
+    apply_optimizer_state(model, optimizers, state.get("optimizers", {}))
+    restore_schedules(schedulers, state)
+    model.set_extra_state(state.get("model_state") or {})
+    for group, scaler_state in (state.get("scalers") or {}).items():
+        if group in model.scalers:  # the loss scale continues where it was
+            model.scalers[group].load_state_dict(scaler_state)

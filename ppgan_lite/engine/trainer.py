@@ -19,9 +19,10 @@ from ..utils.logger import (JsonlWriter, Timer, VisualDLWriter, format_eta, get_
 from ..utils.registry import METRICS, MODELS, build
 from ..utils.settings import RunSettings
 from . import distributed as dist_utils
+from .checks import check_amp_available, check_data_fits
 from .pictures import RunPictures, flatten_metrics
-from .state import (apply_optimizer_state, describe_nan, learning_rates, model_state,
-                    optimizer_state, restore_schedules, seed_everything)
+from .state import (describe_nan, learning_rates, model_state, optimizer_state, place_nets,
+                    restore_training_state, seed_everything)
 
 
 class Trainer:
@@ -60,7 +61,7 @@ class Trainer:
         if not self.is_main:
             self.logger.setLevel("WARNING")
         if self.amp:
-            self._check_amp()
+            check_amp_available()
         seed_everything(self.seed)
         self.logger.info(f"CPU settings: {runtime.describe()['settings']}")
 
@@ -89,6 +90,10 @@ class Trainer:
 
     def _build_model(self):
         self.model = build(self.cfg.model, MODELS, "model")
+        for loader, where in ((self.train_loader, "dataset.train"),
+                              (self.test_loader, "dataset.test")):
+            if loader is not None:
+                check_data_fits(self.model, loader.dataset, where)
         val = self.cfg.get("validate") or {}
         self.metrics = {name: build({"name": name, **(mcfg or {})}, METRICS,
                                     f"validate.metrics.{name}")
@@ -138,15 +143,6 @@ class Trainer:
         self.pictures = RunPictures(self.run_dir, self.model, self.settings.sample_grid,
                                     self.seed)
 
-    def _check_amp(self):
-        if not paddle.is_compiled_with_cuda() or paddle.device.cuda.device_count() == 0:
-            # bfloat16 is no way out on CPU: Paddle 3.3 has no CPU bfloat16 conv or
-            # matmul kernel and its autocast leaves them float32 (tools/benchmark.py
-            # --modes bf16 checks a given install)
-            raise ConfigError("--amp needs a GPU (paddlepaddle-gpu and a CUDA device); "
-                              "this run is on CPU, where Paddle has no mixed-precision "
-                              "kernels: drop --amp")
-
     def _setup_amp(self):
         """One GradScaler per optimizer group (G and D losses differ by orders of
         magnitude); O2 also keeps fp16 weights with fp32 master copies."""
@@ -194,13 +190,7 @@ class Trainer:
 
     def resume(self, path):
         state = ckpt.load_state(path)
-        self._set_nets(state["nets"], path)
-        apply_optimizer_state(self.model, self.optimizers, state.get("optimizers", {}))
-        restore_schedules(self.lr_schedulers, state)
-        self.model.set_extra_state(state.get("model_state") or {})
-        for group, scaler_state in (state.get("scalers") or {}).items():
-            if group in self.model.scalers:  # loss scale continues where it was
-                self.model.scalers[group].load_state_dict(scaler_state)
+        restore_training_state(self.model, self.optimizers, self.lr_schedulers, state, path)
         if state.get("iters_per_epoch") not in (None, self.iters_per_epoch):
             self.logger.warning(f"the data set changed since the checkpoint "
                                 f"({state['iters_per_epoch']} -> {self.iters_per_epoch} "
@@ -217,18 +207,8 @@ class Trainer:
         self.logger.info(f"resumed from {path} at iteration {self.current_iter}")
 
     def load(self, path):
-        nets = ckpt.load_weights(path)
-        self._set_nets(nets, path)
+        place_nets(self.model, ckpt.load_weights(path), path)
         self.logger.info(f"loaded weights from {path}")
-
-    def _set_nets(self, nets, path):
-        if set(nets) == {""}:  # a single net's parameters: the first (generator) net
-            nets = {next(iter(self.model.nets)): nets[""]}
-        for name, params in nets.items():
-            if name not in self.model.nets:
-                raise ConfigError(f"'{path}' has weights for net '{name}', which this "
-                                  f"model lacks (it has {', '.join(self.model.nets)})")
-            ckpt.place_weights(self.model.nets[name], params, path, name)
 
     # ------------------------------------------------------------ signals
     def _install_signal_handlers(self):

@@ -66,12 +66,16 @@ class Face:
         return math.sqrt(max(self.width * self.height, 0.0)) * min(max(self.score, 0.0), 1.0)
 
 
+# a smaller image cannot hold a face the detector finds (its window is 80 px at 4x)
+MIN_IMAGE_SIDE = 8
+
+
 def best_face(faces, name="the image"):
     """The face to use: highest ``Face.rank`` (confidence-weighted size)."""
     if not faces:
         raise FaceNotFoundError(
             f"no face found in {name}: use a photo with a visible frontal face, "
-            f"at least ~40 px wide")
+            f"at least ~24 px wide")
     return max(faces, key=lambda f: f.rank)
 
 
@@ -118,7 +122,7 @@ def detect_faces(rgb, upsample="auto", max_side=1600, detector="hog", landmarks=
             f"for small faces in large photos)")
         raise FaceNotFoundError(
             f"no face found in {name}: use a photo with a visible frontal face, "
-            f"at least ~40 px wide{searched}")
+            f"at least ~24 px wide{searched}")
 
     faces = []
     for (left, top, right, bottom), score, level in found:
@@ -131,7 +135,7 @@ def detect_faces(rgb, upsample="auto", max_side=1600, detector="hog", landmarks=
         widest = max(f.width for f in faces)
         raise FaceNotFoundError(
             f"the face found in {name} is only {widest:.0f} px wide (< {min_face_size}): "
-            f"use a photo where the face is at least ~40 px wide")
+            f"use a photo where the face is at least {min_face_size} px wide")
     return sorted(usable, key=lambda f: f.rank, reverse=True)
 
 
@@ -143,8 +147,12 @@ def _as_detector_input(rgb, name):
                         f"convert with np.clip(x, 0, 255).astype(np.uint8)")
     if image.ndim == 3 and image.shape[2] in (1, 3, 4):
         image = image[:, :, 0] if image.shape[2] == 1 else image[:, :, :3]
-    if image.ndim not in (2, 3) or min(image.shape[:2]) < 8:
+    if image.ndim not in (2, 3):
         raise DataError(f"{name} has shape {image.shape}: expected an HxWx3 RGB image")
+    if min(image.shape[:2]) < MIN_IMAGE_SIDE:
+        raise DataError(f"{name} is only {image.shape[1]}x{image.shape[0]} px: too small to "
+                        f"find a face in (at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE}; a face "
+                        f"needs ~24 px or more)")
     return np.ascontiguousarray(image)
 
 

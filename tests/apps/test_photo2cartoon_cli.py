@@ -9,7 +9,7 @@ import pytest
 from ppgan_lite.utils.image_io import read_image, write_image
 
 from apps_testutils import jpeg_bytes
-from scripts import load_script
+from scripts import load_script, one_error_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "applications", "tools", "photo2cartoon.py")
@@ -18,14 +18,6 @@ SCRIPT = os.path.join(ROOT, "applications", "tools", "photo2cartoon.py")
 @pytest.fixture(scope="module")
 def cli():
     return load_script("applications/tools/photo2cartoon.py")
-
-
-def one_error_line(capsys):
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
-    assert "Traceback" not in captured.err + captured.out
-    return lines[0]
 
 
 def test_single_image_writes_paddlegan_names_and_profiles(cli, small_checkpoint, astronaut,

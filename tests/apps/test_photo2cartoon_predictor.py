@@ -1,3 +1,4 @@
+import logging
 import os
 import re
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from ppgan_lite.apps import Photo2CartoonPredictor
-from ppgan_lite.utils.errors import (ConfigError, FaceNotFoundError, ImageReadError,
+from ppgan_lite.utils.errors import (ConfigError, DataError, FaceNotFoundError, ImageReadError,
                                      WeightsNotFoundError)
 from ppgan_lite.utils.image_io import read_image
 
@@ -205,6 +206,21 @@ def test_no_face_and_too_small_face(predictor, astronaut):
     with pytest.raises(FaceNotFoundError) as info:
         predictor.run(tiny)
     assert "\n" not in str(info.value) and "px" in str(info.value)
+    for side in (1, 3):  # the image itself is too small, and the message says so
+        with pytest.raises(DataError) as info:
+            predictor.run(np.zeros((side, side, 3), np.uint8))
+        assert f"only {side}x{side} px: too small" in str(info.value)
+
+
+def test_small_face_is_cartooned_with_a_warning(predictor, astronaut, caplog):
+    """A 160 px photo's 33 px face: cartooned (PaddleGAN does too), with one line
+    saying the result will be soft."""
+    small = cv2.resize(astronaut, (160, 160), interpolation=cv2.INTER_AREA)
+    with caplog.at_level(logging.WARNING, logger="ppgan_lite.apps"):
+        cartoon = predictor.run(small)
+    assert cartoon.shape == (256, 256, 3)
+    warnings = [r.getMessage() for r in caplog.records if "will be soft" in r.getMessage()]
+    assert len(warnings) == 1 and "33 px wide" in warnings[0]
 
 
 def test_segmentation_options(predictor, astronaut):

@@ -249,3 +249,16 @@ def test_validation_during_training_logs_and_plots_metrics(tmp_path):
     assert [e["iter"] for e in events] == [4, 8]
     assert all(e["metrics"]["frechet_face"] > 0 for e in events)
     assert (run / "metrics.png").is_file()
+
+
+def test_images_of_another_size_than_the_model_takes_are_one_line(tmp_path, capsys):
+    """7 px faces into a 32 px DCGAN: refused before training (Paddle's conv kernels
+    crashed the process on it), naming both sizes and the fix."""
+    out = tmp_path / "out"
+    assert main(["-c", CONFIG, "-o", *TINY, "dataset.train.size=7",
+                 f"output_dir={out}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "dataset.train gives 'A' images of 3x7x7 (CxHxW) but DCGANModel takes 3x32x32" in err
+    assert "preprocess" in err
+    assert not out.exists() or not os.listdir(out)  # no run folder

@@ -264,3 +264,23 @@ def test_reexport_drops_files_that_no_longer_match(export_tool, tmp_path, dcgan_
     assert sorted(os.listdir(out)) == ["meta.json", "model.json", "model.pdiparams"]
     with open(out / "meta.json") as f:
         assert "onnx" not in json.load(f)["files"]
+
+
+def test_onnx_without_paddle2onnx_is_refused_before_anything_is_written(
+        export_tool, capsys, tmp_path, dcgan_weights, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_paddle2onnx(name, *args, **kwargs):
+        if name == "paddle2onnx":
+            raise ImportError("No module named 'paddle2onnx'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_paddle2onnx)
+    config = write_config(str(tmp_path), "dcgan")
+    out = tmp_path / "out"
+    err = _main_error(export_tool, capsys, ["-c", config, "--load", dcgan_weights,
+                                            "--output_dir", str(out), "--onnx"])
+    assert "--onnx needs paddle2onnx" in err and "without --onnx" in err
+    assert not out.exists()

@@ -11,7 +11,7 @@ import pytest
 import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
 from ppgan_lite.utils.errors import DataError
 from ppgan_lite.utils.image_io import list_images, read_image
-from scripts import load_script
+from scripts import load_script, one_error_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "tools", "prepare_data.py")
@@ -131,14 +131,6 @@ def test_cli_without_demo_says_what_to_do():
 
 
 # ---------------------------------------------------------------- the other modes
-def one_error_line(capsys):
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
-    assert "Traceback" not in captured.err + captured.out
-    return lines[0]
-
-
 @pytest.mark.parametrize("flag, splits", [("--pix2pix-demo", ["test", "train"]),
                                           ("--cyclegan-demo", ["testA", "testB", "trainA",
                                                                "trainB"])])
