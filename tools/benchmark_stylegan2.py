@@ -32,23 +32,29 @@ def train_worker(case_name, case, runs, warmup, root):
              for k, shape in case["inputs"].items()}
 
     def iteration(i):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         model.setup_input(batch)
         model.current_iter = i
         model.train_iter(model.optimizers)
         model.get_current_losses()
+        cpu_times[kind_of[i]].append(time.process_time() - cpu)
         return time.perf_counter() - t
 
+    kinds = {"plain": 1, "path": model.gen_iters, "r1_path": model.gen_iters * model.disc_iters}
+    kind_of = {i: k for k, i in kinds.items()}
+    times, cpu_times = {k: [] for k in kinds}, {k: [] for k in kinds}
     with _functional_macs() as counter:
         iteration(1)
-    kinds = {"plain": 1, "path": model.gen_iters, "r1_path": model.gen_iters * model.disc_iters}
-    times = {k: [] for k in kinds}
+    cpu_times["plain"].clear()
     for repeat in range(warmup + runs):
         for kind, i in kinds.items():
             seconds = iteration(i)
             if repeat >= warmup:
                 times[kind].append(seconds)
+            else:
+                cpu_times[kind].pop()
     med = {k: statistics.median(v) for k, v in times.items()}
+    cpu = {k: statistics.median(v) for k, v in cpu_times.items()}
     g, d = model.gen_iters, model.disc_iters
     path_extra, r1_extra = med["path"] - med["plain"], med["r1_path"] - med["path"]
     amortised = med["plain"] + path_extra / g + r1_extra / d
@@ -58,6 +64,8 @@ def train_worker(case_name, case, runs, warmup, root):
         "median_s_per_iter": round(amortised, 4),
         "plain_s": round(med["plain"], 4), "with_path_s": round(med["path"], 4),
         "with_r1_and_path_s": round(med["r1_path"], 4),
+        # CPU seconds (all threads): the work itself, whatever else runs on the machine
+        "cpu_s": {k: round(v, 3) for k, v in cpu.items()},
         "min_s": round(min(times["plain"]), 4), "max_s": round(max(times["r1_path"]), 4),
         "img_per_s": round(case["batch"] / amortised, 3),
         "gflop_per_iter": round(flops / 1e9, 2),
@@ -132,13 +140,15 @@ def generate_worker(runs, warmup):
             out["backends"][backend] = {"error": str(exc).splitlines()[0]}
             continue
         load = time.perf_counter() - t
-        times = []
+        times, cpu_times = [], []
         for i in range(warmup + runs):
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             predictor.generate(z)
             if i >= warmup:
                 times.append(time.perf_counter() - t)
+                cpu_times.append(time.process_time() - cpu)
         out["backends"][backend] = {"s_per_image": round(statistics.median(times), 3),
+                                    "cpu_s_per_image": round(statistics.median(cpu_times), 3),
                                     "load_s": round(load, 1)}
         del predictor
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -152,17 +162,21 @@ def tables(rows):
     train = next((r for r in rows if r["case"] == "stylegan2_256" and "error" not in r), None)
     if train:
         lines += ["", "## StyleGAN2 256 px (PaddleGAN's FFHQ recipe), by iteration kind", "",
+                  "Wall seconds, and in brackets CPU seconds of all threads (the work, "
+                  "whatever else the machine runs).", "",
                   "| plain s | + path length s | + R1 and path length s | amortised s/iter | "
                   "peak RSS MB |", "| --- | --- | --- | --- | --- |",
-                  f"| {train['plain_s']} | {train['with_path_s']} | "
-                  f"{train['with_r1_and_path_s']} | {train['median_s_per_iter']} | "
+                  f"| {train['plain_s']} ({train['cpu_s']['plain']}) | {train['with_path_s']} "
+                  f"({train['cpu_s']['path']}) | {train['with_r1_and_path_s']} "
+                  f"({train['cpu_s']['r1_path']}) | {train['median_s_per_iter']} | "
                   f"{train['peak_rss_mb']} |"]
     gen = next((r for r in rows if r["case"] == "stylegan2_gen1024"), None)
     if gen and "backends" in gen:
         lines += ["", "## StyleGAN2 1024 px generation (ffhq-config-f), one image", "",
-                  "| backend | s/image | first load (export, conversion) s |",
-                  "| --- | --- | --- |"]
+                  "| backend | s/image | CPU s/image | first load (export, conversion) s |",
+                  "| --- | --- | --- | --- |"]
         for backend, b in gen["backends"].items():
-            lines.append(f"| {backend} | - | {b['error']} |" if "error" in b else
-                         f"| {backend} | {b['s_per_image']} | {b['load_s']} |")
+            lines.append(f"| {backend} | - | - | {b['error']} |" if "error" in b else
+                         f"| {backend} | {b['s_per_image']} | {b['cpu_s_per_image']} | "
+                         f"{b['load_s']} |")
     return lines

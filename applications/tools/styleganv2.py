@@ -2,7 +2,7 @@
 """Generate faces (or anime faces) with a StyleGAN2 generator, offline.
 
     python applications/tools/styleganv2.py --model_type ffhq-config-f --seed 1 --output_path out/
-    python applications/tools/styleganv2.py --weight_path output_dir/<run>/checkpoints/iter_00003000.ckpt.npz
+    python applications/tools/styleganv2.py --weight_path output_dir/<run>/checkpoints/<iter>.ckpt.npz
 
 Writes PaddleGAN's ``sample.png`` (an n_row x n_col grid) and ``sample_mixing_0.png``,
 ``sample_mixing_1.png`` (style mixing: targets down the side, sources along the top),

@@ -97,12 +97,10 @@ class StyleGAN2Model(BaseModel):
 
     def setup_input(self, batch):
         real = batch["A"]
-        if real.shape[1] == 1:  # gray data (MNIST, digits) as RGB: G draws three channels
-            real = paddle.tile(real, [1, 3, 1, 1])
-        if real.shape[1] != 3 or list(real.shape[2:]) != [self.size, self.size]:
-            raise DataError(f"StyleGAN2Model takes RGB or gray {self.size}x{self.size} images "
-                            f"(the generator's size); the data gives "
-                            f"{list(real.shape[1:])}: resize the data or set size")
+        if list(real.shape[1:]) != [3, self.size, self.size]:  # G draws RGB
+            raise DataError(f"StyleGAN2Model takes RGB {self.size}x{self.size} images (the "
+                            f"generator's size); the data gives {list(real.shape[1:])}: "
+                            f"resize the data, or set channels: 3 on a gray data set")
         self.real = real
         self.image_paths = batch.get("A_path")
 

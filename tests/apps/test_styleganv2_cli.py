@@ -44,7 +44,7 @@ def checkpoint(tmp_path_factory):
         "model": {"name": "StyleGAN2Model", "generator": dict(GENERATOR),
                   "discriminator": {"name": "StyleGANv2Discriminator", "size": 16,
                                     "channels": TINY}},
-        "dataset": {"train": {"name": "DigitsDataset", "size": 16, "per_class": 1,
+        "dataset": {"train": {"name": "DigitsDataset", "size": 16, "channels": 3, "per_class": 1,
                               "batch_size": 4}},
         "optimizer": {"optimG": {"name": "Adam", "beta1": 0.0, "beta2": 0.99},
                       "optimD": {"name": "Adam", "beta1": 0.0, "beta2": 0.99}},

@@ -26,8 +26,8 @@ def recipe(iters):
     return validate_config(to_attr_dict({
         **{k: v for k, v in cfg.items() if k not in ("dataset", "model")},
         "model": model, "total_iters": iters,
-        "dataset": {"train": {"name": "DigitsDataset", "size": 16, "per_class": 20,
-                              "batch_size": 8}},
+        "dataset": {"train": {"name": "DigitsDataset", "size": 16, "channels": 3,
+                              "per_class": 20, "batch_size": 8}},
         "log_config": {"interval": 10, "visiual_interval": 10 ** 6},
         "snapshot_config": {"interval": 10 ** 6},
     }))
