@@ -26,6 +26,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import benchmark_stylegan2  # noqa: E402  (the StyleGAN2 cases' workers)
 
 # name: config, overrides, batch size, input tensors (key -> CHW), labels
 CASES = {
@@ -58,6 +61,12 @@ CASES = {
                     inputs={"A": (1, 32, 32)}),
     # the photo2cartoon predictor on a 1024-px photo, end to end (not training)
     "predictor": dict(kind="predictor", batch=1),
+    # PaddleGAN's StyleGAN2 FFHQ recipe at 256 px (batch 3): plain, path-length and R1
+    # iterations timed apart, s/iter amortised over the lazy-regularisation intervals
+    "stylegan2_256": dict(kind="stylegan2_train", config="configs/stylegan_v2_256_ffhq.yaml",
+                          batch=3, overrides=[], inputs={"A": (3, 256, 256)}),
+    # the 1024 px ffhq-config-f generator (random weights), one image per call
+    "stylegan2_gen1024": dict(kind="stylegan2_generate", batch=1),
 }
 # backend, or (backend, segmentation): faceseg with random weights costs what
 # PaddleGAN's trained ones do
@@ -89,6 +98,10 @@ def _worker(case_name, runs, warmup, mode="tuned"):
     case = CASES[case_name]
     if case.get("kind") == "predictor":
         return _predictor_worker(runs, warmup)
+    if case.get("kind") == "stylegan2_train":
+        return benchmark_stylegan2.train_worker(case_name, case, runs, warmup, ROOT)
+    if case.get("kind") == "stylegan2_generate":
+        return benchmark_stylegan2.generate_worker(runs, warmup)
     cfg = load_config(os.path.join(ROOT, case["config"]), case["overrides"])
     if mode == "multi_tensor":
         for group in cfg.optimizer.values():
@@ -339,7 +352,7 @@ def write_report(path, runs, warmup):
               "of matmul peak | peak RSS MB |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
-        if r["case"] == "predictor":
+        if r["case"] in ("predictor", "stylegan2_gen1024"):
             continue
         if "error" in r:
             lines.append(f"| {r['case']} | {_settings_name(r['mode'])} | error: "
@@ -360,6 +373,7 @@ def write_report(path, runs, warmup):
             else:
                 stages = ", ".join(f"{k} {v}" for k, v in b["stages_s"].items())
                 lines.append(f"| {backend} | {b['median_s']} | {stages} |")
+    lines += benchmark_stylegan2.tables(rows)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")

@@ -4,7 +4,9 @@ Exported lazily, so ``import ppgan_lite.apps`` loads neither paddle nor dlib.
 """
 import importlib
 
-_LAZY = {"Photo2CartoonPredictor": ".photo2cartoon_predictor"}
+_LAZY = {"Photo2CartoonPredictor": ".photo2cartoon_predictor",
+         "StyleGANv2Predictor": ".styleganv2_predictor",
+         "StyleGANv2MixingPredictor": ".styleganv2_predictor"}
 
 __all__ = sorted(_LAZY)
 

@@ -8,7 +8,9 @@ from .cycle_gan_model import CycleGANModel
 from .dcgan_model import DCGANModel
 from .pggan_model import PGGANModel
 from .pix2pix_model import Pix2PixModel
+from .styleganv2_model import StyleGAN2Model
 from .ugatit_model import UGATITModel
 
 __all__ = ["BaseModel", "CGANModel", "CycleGANModel", "DCGANModel", "GeneratorNet",
-           "GeneratorSpec", "NetInput", "PGGANModel", "Pix2PixModel", "UGATITModel"]
+           "GeneratorSpec", "NetInput", "PGGANModel", "Pix2PixModel", "StyleGAN2Model",
+           "UGATITModel"]

@@ -32,7 +32,10 @@ CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.yaml")))
 # the sizes a contract check needs, not the recipe's: the same layers at a fraction of
 # the cost (a 64 px U-GAT-IT discriminator takes at most 5 layers)
 WIDTH_CAPS = {"ngf": 8, "ndf": 8, "img_size": 64, "n_layers": 5, "n_blocks": 2,
-              "num_downs": 6}
+              "num_downs": 6,
+              # StyleGAN2: 8 px, a 16-wide W and a 2-layer mapping (its widths at 8 px
+              # stay the config's, 512 for PaddleGAN's FFHQ recipe)
+              "size": 8, "style_dim": 16, "n_mlp": 2}
 IMAGE_CAP = 64  # the side of a model's image_shape (a U-Net of 6 levels reaches 1x1 at 64)
 
 register_all()
