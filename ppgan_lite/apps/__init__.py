@@ -4,7 +4,8 @@ Exported lazily, so ``import ppgan_lite.apps`` loads neither paddle nor dlib.
 """
 import importlib
 
-_LAZY = {"Photo2CartoonPredictor": ".photo2cartoon_predictor"}
+_LAZY = {"Photo2CartoonPredictor": ".photo2cartoon_predictor",
+         "TranslationPredictor": ".translation"}
 
 __all__ = sorted(_LAZY)
 
