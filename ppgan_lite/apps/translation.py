@@ -111,6 +111,37 @@ def translation_net(model_cfg, direction, source):
     return nets[0] if wanted == trained else nets[1]
 
 
+def unet_config_from_params(params):
+    """The UnetGenerator config a state dict of one fits (PaddleGAN's key layout:
+    ``model.model.0`` the first down conv [ngf, input_nc, 4, 4], ``model.model.3``
+    the last up conv [2 ngf, output_nc, 4, 4], one ``model`` more per level; batch
+    norm keeps ``_mean``, instance norm has ``scale``), or None for another net."""
+    first, last = params.get("model.model.0.weight"), params.get("model.model.3.weight")
+    if first is None or last is None or np.ndim(first) != 4 or np.ndim(last) != 4:
+        return None
+    levels = max(key.split(".").count("model") for key in params) - 1
+    norm = ("batch" if any(k.endswith("._mean") for k in params) else
+            "instance" if any(k.endswith(".scale") for k in params) else "none")
+    return {"name": "UnetGenerator", "input_nc": int(np.shape(first)[1]),
+            "output_nc": int(np.shape(last)[1]), "num_downs": int(levels),
+            "ngf": int(np.shape(first)[0]), "norm_type": norm}
+
+
+def trained_side(weights_path, net):
+    """Side of the square images ``net`` (no ``img_size`` of its own: a U-Net, a
+    ResNet generator) was trained on: a checkpoint's ``model.image_shape``, else
+    PaddleGAN's 256 (or 2**num_downs for a deeper U-Net)."""
+    from ..models.pix2pix_model import translation_image_shape
+    from ..utils.checkpoint import load_state
+
+    shape = None
+    if os.fspath(weights_path).endswith(".npz"):
+        model_cfg = (load_state(weights_path).get("config") or {}).get("model") or {}
+        shape = model_cfg.get("image_shape")
+    return int(translation_image_shape(list(shape) if shape else None, net,
+                                       "the generator")[1])
+
+
 def size_multiple(net):
     """What the net's height and width must be multiples of: 2**num_downs for the
     U-Net (it halves down to its bottleneck), 4 for the ResNet generator."""
@@ -206,10 +237,10 @@ class TranslationPredictor(BasePredictor):
             return [self.run(path) for path in list_images(image)]
         if isinstance(image, (list, tuple)):
             return [self.run(item) for item in image]
-        return self._run_one(image, name)[1]
+        return self.run_pair(image, name)[1]
 
-    def _run_one(self, image, name=None):
-        """(the input as read, its translation), written when there is an output_path."""
+    def run_pair(self, image, name=None):
+        """(the input as read, its translation); written as ``run`` writes it."""
         self._start_timing()
         with self.stage("read"):
             rgb = read_source(image, self.channels, self.max_pixels)
@@ -270,7 +301,7 @@ class TranslationPredictor(BasePredictor):
         written, failed, pairs = [], [], []
         for path in (progress(paths) if progress else paths):
             try:
-                rgb, out = self._run_one(path)
+                rgb, out = self.run_pair(path)
             except PPGanLiteError as exc:
                 failed.append((os.path.basename(path), str(exc)))
                 continue
