@@ -185,3 +185,19 @@ def test_bad_images_are_one_line(pix2pix, tmp_path):
     with pytest.raises(ImageReadError, match="notes.png") as excinfo:
         predictor.run(str(text))
     one_line(excinfo)
+
+
+def test_an_exported_folder_translates_the_same(pix2pix, photo, tmp_path):
+    from ppgan_lite.deploy import export_generator
+
+    trainer, checkpoint = pix2pix
+    folder = str(tmp_path / "exported")
+    trainer.model.setup_train_mode(False)
+    export_generator(trainer.model, folder, "netG", checkpoint)
+    exported = TranslationPredictor(folder, backend="paddle")
+    assert exported.size == (32, 32) and exported.net_name == "netG"
+    x = exported.preprocess(photo)
+    assert relative_error(exported.generator(x),
+                          forward(trainer.model.nets["netG"], x)) < 1e-4
+    with pytest.raises(ConfigError, match="drop --direction"):
+        TranslationPredictor(folder, direction="b2a")
