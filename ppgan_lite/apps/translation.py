@@ -209,8 +209,10 @@ class TranslationPredictor(BasePredictor):
             if size is not None and (size, size) != tuple(shape[2:]):
                 raise ConfigError(f"'{weight_path}' was exported at {shape[2]}x{shape[3]}: "
                                   f"drop size, or export again at {size} px")
+            from ..deploy import read_meta
+
             self.channels, self.size = int(shape[1]), (int(shape[2]), int(shape[3]))
-            self.net_name = read_exported_net(self.weight_source)
+            self.net_name = read_meta(self.weight_source).get("net") or "generator"
             return
         weights = read_translator(self.weight_source, config, direction)
         self.net_name, self.model_name = weights.net_name, weights.model
@@ -322,12 +324,6 @@ def read_source(image, channels, max_pixels):
     from ..utils.image_io import read_image
 
     return read_image(image, channels=3 if channels == 3 else 1, max_pixels=max_pixels)
-
-
-def read_exported_net(folder):
-    from ..deploy import read_meta
-
-    return read_meta(folder).get("net") or "generator"
 
 
 def side_by_side(pairs, height=256):

@@ -1,55 +1,32 @@
-"""Helpers of the translation tests: tiny pix2pix and CycleGAN runs of two iterations
-on the demo sets (32 px, 8-filter nets), and their checkpoints."""
+"""Helpers of the translation tests: the model tests' tiny pix2pix and CycleGAN
+recipes (32 px, 8-filter nets; tests/models/translation_model_testutils.py) on
+small demo sets, trained for two iterations."""
 import os
+import sys
 
 import ppgan_lite  # noqa: F401  (CPU settings before paddle loads)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CONFIGS = os.path.join(ROOT, "configs")
-SIZE = 32
-QUIET = ["log_config.interval=1", "log_config.visiual_interval=100000",
-         "snapshot_config.interval=100000", "validate.interval=-1"]
+sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
+
+import translation_model_testutils as recipes  # noqa: E402
+from translation_model_testutils import (CONFIGS, QUIET, cyclegan_overrides,  # noqa: E402,F401
+                                         make_trainer, pix2pix_overrides)
 
 
 def paired_demo(folder):
-    from ppgan_lite.datasets.demo_sets import build_paired_demo
-
-    build_paired_demo(str(folder), size=SIZE, n_train=16, n_test=4, log=lambda *_: None)
-    return str(folder)
+    return recipes.paired_demo(folder, n_train=16, n_test=4)
 
 
 def unpaired_demo(folder):
-    from ppgan_lite.datasets.demo_sets import build_unpaired_demo
-
-    build_unpaired_demo(str(folder), size=SIZE, n_train=16, n_test=4, log=lambda *_: None)
-    return str(folder)
-
-
-def pix2pix_overrides(data, iters=2):
-    """The pix2pix demo recipe at 32 px: a 5-level U-Net of 8 filters (32 px reach 1x1)."""
-    return [f"dataset.train.dataroot={data}/train", f"dataset.test.dataroot={data}/test",
-            "model.generator.num_downs=5", "model.generator.ngf=8",
-            "model.discriminator.ndf=8", "model.discriminator.n_layers=2",
-            f"model.image_shape=[3,{SIZE},{SIZE}]", f"total_iters={iters}"] + QUIET
-
-
-def cyclegan_overrides(data, iters=2):
-    return [f"dataset.train.dataroot_a={data}/trainA", f"dataset.train.dataroot_b={data}/trainB",
-            f"dataset.test.dataroot_a={data}/testA", f"dataset.test.dataroot_b={data}/testB",
-            "model.generator.ngf=8", "model.generator.n_blocks=1",
-            "model.discriminator.ndf=8", "model.discriminator.n_layers=2",
-            f"model.image_shape=[3,{SIZE},{SIZE}]", f"total_iters={iters}"] + QUIET
+    return recipes.unpaired_demo(folder, n_train=16, n_test=4)
 
 
 def train(config, overrides, run_dir):
-    """Train ``config`` with ``overrides`` into ``run_dir``; (trainer, last checkpoint)."""
-    from ppgan_lite import register_all
-    from ppgan_lite.engine.trainer import Trainer
+    """Train ``configs/<config>`` with ``overrides`` into ``run_dir``; (trainer, its
+    last checkpoint)."""
     from ppgan_lite.utils.checkpoint import list_checkpoints
-    from ppgan_lite.utils.config import load_config, validate_config
 
-    register_all()
-    cfg = validate_config(load_config(os.path.join(CONFIGS, config), list(overrides)))
-    trainer = Trainer(cfg, str(run_dir))
+    trainer = make_trainer(os.path.join(CONFIGS, config), overrides, run_dir)
     trainer.train()
     return trainer, str(list_checkpoints(os.path.join(str(run_dir), "checkpoints"))[-1])
