@@ -189,7 +189,7 @@ class TranslationPredictor(BasePredictor):
     def __init__(self, weight_path, config=None, direction=None, backend="auto", size=None,
                  output_path=None, max_pixels=MAX_PIXELS, profile=False):
         super().__init__(output_path, profile)
-        from ..deploy import load_generator
+        from ..deploy import load_generator, read_meta
         from ..deploy.cache import inference_generator
         from ..models.base_model import NetInput
 
@@ -209,10 +209,9 @@ class TranslationPredictor(BasePredictor):
             if size is not None and (size, size) != tuple(shape[2:]):
                 raise ConfigError(f"'{weight_path}' was exported at {shape[2]}x{shape[3]}: "
                                   f"drop size, or export again at {size} px")
-            from ..deploy import read_meta
-
+            meta = read_meta(self.weight_source)
             self.channels, self.size = int(shape[1]), (int(shape[2]), int(shape[3]))
-            self.net_name = read_meta(self.weight_source).get("net") or "generator"
+            self.net_name, self.model_name = meta.get("net") or "generator", meta.get("model")
             return
         weights = read_translator(self.weight_source, config, direction)
         self.net_name, self.model_name = weights.net_name, weights.model
