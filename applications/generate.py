@@ -180,6 +180,7 @@ def run(args):
     if spec.takes_images:
         raise ConfigError(f"{type(model).__name__} translates images ({spec.description}), "
                           f"it does not generate from noise: use "
+                          f"applications/tools/translate.py (pix2pix, CycleGAN) or "
                           f"applications/tools/photo2cartoon.py")
     make_dirs(args.output_dir, "--output_dir")
     condition = parse_condition(model, spec, args)

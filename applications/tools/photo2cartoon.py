@@ -171,31 +171,17 @@ def run_folder(predictor, args):
 
         medians = {k: float(np.median(v)) for k, v in stage_times.items()}
         print(f"time per photo (median): {format_timings(medians)}")
-    if failures:
-        print(f"{len(failures)} failed:")
-        for name, reason in failures:
-            print(f"  {name}: {reason}")
-    if done == 0:
-        print(f"error: none of the {len(paths)} files in '{args.input_dir}' could be "
-              f"cartoonized (reasons above)", file=sys.stderr)
-        return 2
-    return 1 if failures else 0
+    from ppgan_lite.utils.errors import report_failures
+
+    return report_failures(failures, len(paths), args.input_dir, "cartoonized")
 
 
 def run_video(predictor, args):
-    from tqdm import tqdm
+    from ppgan_lite.apps.video import frame_progress
 
-    bar = tqdm(desc="photo2cartoon", unit="frame")
-
-    def progress(done, total):
-        bar.total = total
-        bar.update(1)
-
-    try:
+    with frame_progress("photo2cartoon") as progress:
         summary = predictor.run_video(args.video, detect_every=args.detect_every,
                                       progress=progress)
-    finally:
-        bar.close()
     missed = summary["frames_without_face"]
     print(f"{summary['frames']} frames written to {summary['output']}"
           + (f" ({missed} without a face repeat the last cartoon)" if missed else ""))

@@ -6,7 +6,8 @@ import importlib
 
 _LAZY = {"Photo2CartoonPredictor": ".photo2cartoon_predictor",
          "StyleGANv2Predictor": ".styleganv2_predictor",
-         "StyleGANv2MixingPredictor": ".styleganv2_predictor"}
+         "StyleGANv2MixingPredictor": ".styleganv2_predictor",
+         "TranslationPredictor": ".translation"}
 
 __all__ = sorted(_LAZY)
 

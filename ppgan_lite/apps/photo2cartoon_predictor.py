@@ -33,6 +33,7 @@ from ..faceutils.segmentation import (faceseg_weights_path, load_faceseg,
 from ..utils.errors import ConfigError, FaceNotFoundError, WeightsNotFoundError
 from .base_predictor import (BasePredictor, build_generator, count_numbered, find_weights,
                              logger, read_net_weights)
+from .translation import trained_side, unet_config_from_params
 
 # PaddleGAN's photo2cartoon generator (it builds ResnetUGATITP2CGenerator() with defaults).
 DEFAULT_GENERATOR = {"name": "ResnetUGATITP2CGenerator", "ngf": 32, "img_size": 256,
@@ -75,8 +76,10 @@ class Photo2CartoonPredictor(BasePredictor):
     output_path: folder for ``{name}_photo.png`` / ``{name}_cartoon.png`` (``_0``,
       ``_1``, ... with all_faces); None writes nothing.
     weight_path: a PaddleGAN ``photo2cartoon_genA2B_weight.pdparams``, a ppgan_lite
-      checkpoint (its genA2B and generator config), or an exported model folder;
-      None looks in ``cache_dir()/photo2cartoon/``.
+      checkpoint (its genA2B and generator config; a pix2pix one, e.g. of
+      configs/pix2pix_photo2cartoon.yaml, gives its U-Net netG), a UnetGenerator
+      .pdparams, or an exported model folder; None looks in
+      ``cache_dir()/photo2cartoon/``.
     output_size: side of the written and returned images (the generator runs at its
       img_size; the photo is re-cropped at this size, the cartoon resized).
     seg: 'auto' (faceseg where its weights are found, else selfie), 'selfie' (built
@@ -221,10 +224,14 @@ class Photo2CartoonPredictor(BasePredictor):
         # a checkpoint's main generator (its model's declaration), or the one net of
         # a .pdparams
         params, checkpoint_config, net_name = read_net_weights(path, "genA2B")
-        config = checkpoint_config or {**DEFAULT_GENERATOR, **_config_from_params(params)}
+        # a pix2pix U-Net distilled from this app (configs/pix2pix_photo2cartoon.yaml)
+        # cartoons the same crops in one pass: its checkpoint says so, a .pdparams by
+        # its keys; it has no img_size, so it runs at the size it was trained at
+        config = (checkpoint_config or unet_config_from_params(params)
+                  or {**DEFAULT_GENERATOR, **_config_from_params(params)})
         config.update(generator_config or {})
         net = build_generator(config, params, path, net_name)
-        size = int(config.get("img_size", 256))
+        size = int(config.get("img_size") or trained_side(path, net))
         inputs = (NetInput("image", "image", (3, size, size)),)
         generator = inference_generator(net, inputs, backend, path, config, "photo2cartoon",
                                         net_name)

@@ -1,5 +1,6 @@
 """Photo2Cartoon on a video: the face followed from frame to frame, each frame's
 cartoon written to an mp4 (written under a temporary name, renamed when complete)."""
+import contextlib
 import os
 from dataclasses import replace
 
@@ -10,6 +11,65 @@ from ..faceutils import detect_faces
 from ..utils.errors import ConfigError, DataError, FaceNotFoundError, ImageReadError
 from ..utils.fileio import make_dirs
 from .base_predictor import open_video
+
+
+def video_output_file(predictor, path, output_file, suffix):
+    """``output_file``, or ``output_path/<video name>_<suffix>.mp4``."""
+    if output_file is not None:
+        return output_file
+    if predictor.output_path is None:
+        raise ConfigError("run_video needs output_file or an output_path to write to")
+    stem = os.path.splitext(os.path.basename(os.fspath(path)))[0]
+    return os.path.join(predictor.output_path, f"{stem}_{suffix}.mp4")
+
+
+def map_video_frames(path, output_file, frame_fn, progress=None, stage=None):
+    """Write ``frame_fn(rgb_frame)`` (an RGB uint8 image, the same size every frame)
+    for each frame of the video ``path`` into the mp4 ``output_file``.
+
+    The video is written under a temporary name and renamed when complete, so a
+    stopped run leaves no half video. ``stage(name)``, if given, is a context manager
+    that times 'read' and 'write'; ``progress(done, total)`` is called per frame.
+    Returns (fps, frames); raises ImageReadError when no frame decodes.
+    """
+    stage = stage or (lambda name: contextlib.nullcontext())
+    capture = open_video(path)
+    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    folder = make_dirs(os.path.dirname(os.path.abspath(output_file)), "video output folder")
+    partial = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(output_file)}")
+    writer, frames = None, 0
+    try:
+        while True:
+            with stage("read"):
+                ok, bgr = capture.read()
+            if not ok:
+                break
+            out = frame_fn(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            if writer is None:
+                writer = cv2.VideoWriter(partial, cv2.VideoWriter_fourcc(*"mp4v"), fps,
+                                         (out.shape[1], out.shape[0]))
+                if not writer.isOpened():
+                    raise ConfigError(f"OpenCV cannot write '{output_file}': use a .mp4 "
+                                      f"or .avi name in a writable folder")
+            with stage("write"):
+                writer.write(cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
+            frames += 1
+            if progress is not None:
+                progress(frames, max(total, frames))
+    except BaseException:
+        if writer is not None:
+            writer.release()
+        if os.path.exists(partial):
+            os.remove(partial)
+        raise
+    finally:
+        capture.release()
+    if writer is None:
+        raise ImageReadError(f"cannot read video '{path}': no frame could be decoded")
+    writer.release()
+    os.replace(partial, output_file)
+    return fps, frames
 
 
 def cartoonize_video(predictor, path, output_file=None, detect_every=10, smoothing=0.5,
@@ -23,63 +83,29 @@ def cartoonize_video(predictor, path, output_file=None, detect_every=10, smoothi
     fps, the frame count and the frames without a face.
     """
     path = os.fspath(path)
-    if output_file is None:
-        if predictor.output_path is None:
-            raise ConfigError("run_video needs output_file or an output_path to write to")
-        stem = os.path.splitext(os.path.basename(path))[0]
-        output_file = os.path.join(predictor.output_path, f"{stem}_cartoon.mp4")
-    capture = open_video(path)
-    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-    folder = make_dirs(os.path.dirname(os.path.abspath(output_file)),
-                       "video output folder")
-    # written under a temporary name and renamed: a stopped run leaves no half video
-    partial = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(output_file)}")
+    output_file = video_output_file(predictor, path, output_file, "cartoon")
     size = predictor.output_size
-    writer = cv2.VideoWriter(partial, cv2.VideoWriter_fourcc(*"mp4v"), fps, (size, size))
     tracker = FaceTracker(predictor, detect_every=detect_every, smoothing=smoothing)
-    last = np.full((size, size, 3), 255, np.uint8)
-    frames = lost = 0
+    state = {"last": np.full((size, size, 3), 255, np.uint8), "lost": 0}
+
+    def cartoon(rgb):
+        with predictor.stage("detect"):
+            landmarks = tracker.update(rgb)
+        if landmarks is None:  # the last cartoon again (white before the first face)
+            state["lost"] += 1
+        else:
+            state["last"] = predictor.cartoonize(rgb, landmarks).cartoon
+        return state["last"]
+
     predictor._start_timing()
-    try:
-        if not writer.isOpened():
-            raise ConfigError(f"OpenCV cannot write '{output_file}': use a .mp4 or "
-                              f".avi name in a writable folder")
-        while True:
-            with predictor.stage("read"):
-                ok, bgr = capture.read()
-            if not ok:
-                break
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            with predictor.stage("detect"):
-                landmarks = tracker.update(rgb)
-            if landmarks is None:
-                lost += 1
-            else:
-                last = predictor.cartoonize(rgb, landmarks).cartoon
-            with predictor.stage("write"):
-                writer.write(cv2.cvtColor(last, cv2.COLOR_RGB2BGR))
-            frames += 1
-            if progress is not None:
-                progress(frames, max(total, frames))
-    except BaseException:
-        writer.release()
-        if os.path.exists(partial):
-            os.remove(partial)
-        raise
-    finally:
-        capture.release()
-    writer.release()
-    if frames == 0 or lost == frames:
-        os.remove(partial)
-        if frames == 0:
-            raise ImageReadError(f"cannot read video '{path}': no frame could be decoded")
+    fps, frames = map_video_frames(path, output_file, cartoon, progress, predictor.stage)
+    if state["lost"] == frames:
+        os.remove(output_file)
         raise FaceNotFoundError(f"no face found in any of the {frames} frames of '{path}': "
                                 f"use a video with a visible frontal face")
-    os.replace(partial, output_file)
     predictor._report_timing()
     return {"output": output_file, "fps": fps, "frames": frames,
-            "frames_without_face": lost}
+            "frames_without_face": state["lost"]}
 
 
 class FaceTracker:
@@ -138,3 +164,21 @@ class FaceTracker:
         face = faces[0]
         box = (face.box[0] + x0, face.box[1] + y0, face.box[2] + x0, face.box[3] + y0)
         return replace(face, box=box, landmarks=face.landmarks + np.float32([x0, y0]))
+
+
+@contextlib.contextmanager
+def frame_progress(desc):
+    """A tqdm bar for a video run: yields the ``progress(done, total)`` callback that
+    ``map_video_frames`` and the predictors' ``run_video`` take."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit="frame")
+
+    def progress(done, total):
+        bar.total = total
+        bar.update(1)
+
+    try:
+        yield progress
+    finally:
+        bar.close()

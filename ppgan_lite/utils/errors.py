@@ -58,3 +58,20 @@ def argument_parser(**kwargs):
             self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
     return OneLineParser(**kwargs)
+
+
+def report_failures(failures, total, folder, verb):
+    """The end of a command-line run over a folder: the files that failed with their
+    reasons, and the exit code (0 all done, 1 some failed, 2 none done, with one
+    ``error:`` line on stderr)."""
+    import sys
+
+    if failures:
+        print(f"{len(failures)} failed:")
+        for name, reason in failures:
+            print(f"  {name}: {reason}")
+    if failures and len(failures) == total:
+        print(f"error: none of the {total} files in '{folder}' could be {verb} "
+              f"(reasons above)", file=sys.stderr)
+        return 2
+    return 1 if failures else 0

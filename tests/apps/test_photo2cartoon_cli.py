@@ -177,6 +177,23 @@ def test_video_that_is_no_video_is_one_line_standalone(tmp_path):
     assert not (tmp_path / "output").exists()
 
 
+def test_video_without_any_face_is_one_line_and_leaves_no_file(cli, small_checkpoint,
+                                                                tmp_path, capsys):
+    video = str(tmp_path / "gray.avi")
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 64))
+    for _ in range(3):
+        writer.write(np.full((64, 64, 3), 128, np.uint8))
+    writer.release()
+    out = tmp_path / "out"
+    rc = cli.main(["--video", video, "--output_path", str(out), "--weight_path",
+                   small_checkpoint, "--backend", "dynamic", "--output_size", "96"])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1:]  # after tqdm's bar
+    assert err == [f"error: no face found in any of the 3 frames of '{video}': use a video "
+                   f"with a visible frontal face"]
+    assert os.listdir(out) == []  # neither the video nor its temporary file
+
+
 def test_video_is_tracked_frame_by_frame(cli, small_checkpoint, astronaut, tmp_path, capsys):
     video = str(tmp_path / "clip.avi")
     writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*"MJPG"), 10, (256, 256))
