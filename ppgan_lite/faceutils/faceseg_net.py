@@ -20,6 +20,8 @@ convolutions), bilinear upsampling with ``align_corners=False`` inside the backb
 and ``True`` for the final logits, batch norm with epsilon 1e-5, and the input: the
 RGB crop resized to 384x384 with ``INTER_AREA``, scaled to [0, 1], no mean or std.
 """
+import sys
+
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
@@ -320,3 +322,10 @@ def load_faceseg_net(weight_path):
     net.set_state_dict({k: np.asarray(state[k], dtype="float32") for k in expected})
     net.eval()
     return net
+
+
+# Nothing here branches or loops on tensor values: paddle.jit.to_static traces these
+# forwards as plain Python instead of rewriting their AST (the export for onnxruntime
+# took 130 s on 2 cores with the rewrite; models/layers/sequential.py does the same
+# for the generators)
+paddle.jit.ignore_module([sys.modules[__name__]])

@@ -15,6 +15,14 @@ import paddle.nn.functional as F
 from .sequential import trace_without_rewrite
 
 
+def leaky_relu(x, negative_slope=0.01):
+    """F.leaky_relu for 0 <= negative_slope <= 1, in a form paddle2onnx converts
+    correctly when a program is built."""
+    if paddle.in_dynamic_mode():
+        return F.leaky_relu(x, negative_slope)
+    return paddle.maximum(x, x * negative_slope)
+
+
 class LeakyReLU(nn.Layer):
     """nn.LeakyReLU for 0 <= negative_slope <= 1, exportable to ONNX; no parameters."""
 
@@ -25,9 +33,7 @@ class LeakyReLU(nn.Layer):
         self.negative_slope = negative_slope
 
     def forward(self, x):
-        if paddle.in_dynamic_mode():
-            return F.leaky_relu(x, self.negative_slope)
-        return paddle.maximum(x, x * self.negative_slope)
+        return leaky_relu(x, self.negative_slope)
 
 
 trace_without_rewrite(__name__)

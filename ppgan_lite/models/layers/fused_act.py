@@ -6,27 +6,17 @@ Kept from PaddleGAN: the bias is added before the activation, broadcast over cha
 axis 1. Fixed: PaddleGAN's ``fused_leaky_relu`` ignores its ``negative_slope`` argument
 (it always uses 0.2); here the slope given is the slope used.
 
-In a static program (``paddle.jit.save``) the leaky ReLU is written as ``where``:
-paddle2onnx 2.1 reads leaky_relu's float64 ``negative_slope`` of a Paddle 3 (PIR)
-program as garbage (alpha -2.3e7), so the ONNX model would be wrong. Dygraph keeps
-Paddle's leaky_relu kernel, about 4x faster than the ``where`` form on CPU.
+The leaky ReLU is ``activation.leaky_relu``: Paddle's kernel eagerly, an export-safe
+form in a static program (paddle2onnx 2.1 misreads leaky_relu's slope).
 """
 import math
 
-import paddle
 import paddle.nn as nn
-import paddle.nn.functional as F
 
+from .activation import leaky_relu
 from .sequential import trace_without_rewrite
 
 SQRT2 = math.sqrt(2.0)
-
-
-def leaky_relu(x, negative_slope=0.2):
-    """F.leaky_relu, in a form paddle2onnx converts correctly when building a program."""
-    if paddle.in_dynamic_mode():
-        return F.leaky_relu(x, negative_slope=negative_slope)
-    return paddle.where(x >= 0, x, x * negative_slope)
 
 
 def fused_leaky_relu(x, bias=None, negative_slope=0.2, scale=SQRT2):
