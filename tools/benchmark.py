@@ -5,6 +5,7 @@ Paddle's defaults, and print one JSON line per case.
     python tools/benchmark.py                       # every case, tuned vs defaults
     python tools/benchmark.py --cases dcgan64 --runs 5 --modes tuned
     python tools/benchmark.py --report              # all cases -> docs/benchmarks.md
+    python tools/benchmark.py --cases dcgan64 --torch-python /path/to/venv/bin/python
 
 Each (case, mode) runs in a fresh process, because thread and MKL settings only take
 effect before paddle is imported. An iteration is one full ``train_iter`` (every D and
@@ -14,6 +15,11 @@ own log reports reader_cost for that.
 Besides ``tuned`` and ``defaults``, a mode can be ``tuned`` plus one change Paddle
 offers (``EXPERIMENTS``); ``--report`` times them on the DCGAN cases so each change's
 before/after is on record, whether it was kept or not.
+
+With ``--torch-python`` (an interpreter that has torch; torch is no ppgan_lite
+dependency), each case with a PyTorch twin (``TORCH_TWINS``: tools/torch_reference.py,
+the same nets and iteration) alternates with ours, ``--rounds`` times, and a last line
+gives our s/iter and peak RSS over PyTorch's, measured under the same load.
 """
 import argparse
 import json
@@ -26,6 +32,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import torch_reference  # noqa: E402  (the PyTorch twins' runner; imports no torch here)
 
 # name: config, overrides, batch size, input tensors (key -> CHW), labels
 CASES = {
@@ -47,12 +55,22 @@ CASES = {
                        inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
     "cyclegan256": dict(config="configs/cyclegan_horse2zebra.yaml", batch=1, overrides=[],
                         inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
+    # the same without the Face-ID loss: what the PyTorch twin times
+    "p2c256_nofaceid": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
+                            overrides=["model.faceid_weight=0.0"],
+                            inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
+    "p2c128_nofaceid": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
+                            overrides=["model.generator.img_size=128", "model.faceid_weight=0.0"],
+                            inputs={"A": (3, 128, 128), "B": (3, 128, 128)}),
     # conditional DCGAN, one class per digit (GAN-CLS's three D terms)
     "cgan32": dict(config="configs/cgan_digits.yaml", batch=64, overrides=[],
                    inputs={"A": (1, 32, 32)}, labels=10),
     # the photo2cartoon predictor on a 1024-px photo, end to end (not training)
     "predictor": dict(kind="predictor", batch=1),
 }
+# our case -> its twin in tools/torch_reference.py (same nets, losses, optimizers)
+TORCH_TWINS = {"dcgan64": "dcgan64", "dcgan32": "dcgan32",
+               "p2c256_nofaceid": "p2c256", "p2c128_nofaceid": "p2c128"}
 # backend, or (backend, segmentation): faceseg with random weights costs what
 # PaddleGAN's trained ones do
 PREDICTOR_BACKENDS = ("onnxruntime", "paddle", "dynamic", ("onnxruntime", "faceseg"),
@@ -124,6 +142,7 @@ def _worker(case_name, runs, warmup, mode="tuned"):
         "gflop_per_iter": round(flops / 1e9, 2), "gflop_per_s": round(flops / 1e9 / median, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "threads": os.environ.get("OMP_NUM_THREADS", "paddle default (1)"),
+        "load_1min": round(os.getloadavg()[0], 2),  # ~threads when the machine is quiet
         "cpu": runtime.describe(), **notes,
     }
 
@@ -222,14 +241,20 @@ def _matmul_worker(runs):
     return out
 
 
-def run_case(case, mode, runs, warmup):
-    env = dict(os.environ)
+def child_env():
+    """This environment without what ppgan_lite set in *this* process (it is not the
+    user's): each child chooses again."""
     from ppgan_lite.utils import runtime
 
-    # what ppgan_lite set in *this* process is not the user's: let the child choose again
+    env = dict(os.environ)
     for key, (_, why) in runtime.configure().items():
         if why != "set by user":
             env.pop(key, None)
+    return env
+
+
+def run_case(case, mode, runs, warmup):
+    env = child_env()
     for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE"):
         env.pop(key, None) if mode == "defaults" else None
     if mode == "defaults":
@@ -247,8 +272,31 @@ def run_case(case, mode, runs, warmup):
     return result
 
 
+def run_torch(case, runs, warmup, torch_python):
+    """The PyTorch twin of ``case`` under ``torch_python``, in a fresh process."""
+    res = torch_reference.run_case(TORCH_TWINS[case], runs, warmup, python=torch_python,
+                                   env=child_env())
+    res.update(case=case, mode="torch", twin=TORCH_TWINS[case])
+    return res
+
+
+def side_by_side(case, runs, warmup, torch_python, rounds):
+    """Ours (tuned) and the PyTorch twin, alternating ``rounds`` times, each in a fresh
+    process with the same iteration counts; prints each run and returns
+    ``torch_reference.pair_rounds``'s (ours, summary with the ratios)."""
+    ours, twins = [], []
+    for _ in range(rounds):
+        ours.append(run_case(case, "tuned", runs, warmup))
+        print(json.dumps(ours[-1]), flush=True)
+        twins.append(run_torch(case, runs, warmup, torch_python))
+        print(json.dumps(twins[-1]), flush=True)
+    return torch_reference.pair_rounds(ours, twins)
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from ppgan_lite.utils.errors import argument_parser
+
+    p = argument_parser(description=__doc__.splitlines()[0])
     p.add_argument("--cases", default=",".join(CASES),
                    help=f"comma-separated, from: {', '.join(CASES)}")
     p.add_argument("--modes", default="tuned,defaults",
@@ -257,8 +305,15 @@ def main(argv=None):
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--report", nargs="?", const="docs/benchmarks.md", default=None,
-                   metavar="PATH", help="run every case and write a Markdown report "
+                   metavar="PATH", help="run the cases and write a Markdown report "
                                         "(default docs/benchmarks.md)")
+    p.add_argument("--torch-python", default=None, metavar="PATH",
+                   help="a Python with torch: also time each case's PyTorch twin "
+                        f"({', '.join(TORCH_TWINS)}), alternating with ours, and give "
+                        "the ratios")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="with --torch-python: ours and the twin this many times each, "
+                        "alternating; the ratio is the median of the rounds'")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--mode", default="tuned", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -268,131 +323,93 @@ def main(argv=None):
     if args.worker:
         print(json.dumps(_worker(args.worker, args.runs, args.warmup, args.mode)))
         return 0
+    cases, modes = args.cases.split(","), args.modes.split(",")
+    for kind, names, known in (("case", cases, CASES),
+                               ("mode", modes, list(SETTINGS) + list(EXPERIMENTS))):
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            print(f"error: unknown {kind}(s) {unknown}; choose from {', '.join(known)}",
+                  file=sys.stderr)
+            return 2
+    if args.rounds < 1 or args.runs < 1 or args.warmup < 0:
+        print("error: --rounds and --runs must be >= 1, --warmup >= 0", file=sys.stderr)
+        return 2
     if args.report:
-        return write_report(args.report, args.runs, args.warmup)
-    unknown = [c for c in args.cases.split(",") if c not in CASES]
-    if unknown:
-        print(f"error: unknown case(s) {unknown}; choose from {', '.join(CASES)}",
-              file=sys.stderr)
-        return 2
-    modes = list(SETTINGS) + list(EXPERIMENTS)
-    unknown = [m for m in args.modes.split(",") if m not in modes]
-    if unknown:
-        print(f"error: unknown mode(s) {unknown}; choose from {', '.join(modes)}",
-              file=sys.stderr)
-        return 2
+        return write_report(args.report, cases, args.runs, args.warmup, args.torch_python,
+                            args.rounds)
     results = {}
-    for case in args.cases.split(","):
-        for mode in args.modes.split(","):
-            res = run_case(case, mode, args.runs, args.warmup)
+    for case in cases:
+        for mode in modes:
+            paired = mode == "tuned" and args.torch_python and case in TORCH_TWINS
+            if paired:  # prints each run; then the line with the ratios
+                res, summary = side_by_side(case, args.runs, args.warmup, args.torch_python,
+                                            args.rounds)
+            else:
+                res = run_case(case, mode, args.runs, args.warmup)
             results[(case, mode)] = res
             tuned, base = results.get((case, "tuned")), results.get((case, "defaults"))
             if tuned and base and "error" not in tuned and "error" not in base:
                 res["speedup_vs_defaults"] = round(
                     base["median_s_per_iter"] / tuned["median_s_per_iter"], 2)
-            print(json.dumps(res), flush=True)
+            print(json.dumps(summary if paired else res), flush=True)
     return 0
 
 
-def write_report(path, runs, warmup):
-    """Every case under the tuned settings (DCGAN-64 also under Paddle's defaults), the
-    matmul roofline, as a Markdown table."""
+def write_report(path, cases, runs, warmup, torch_python=None, rounds=1):
+    """The cases under the tuned settings (DCGAN-64 also under Paddle's defaults, the
+    DCGAN cases also with each EXPERIMENTS change), the matmul roofline, and with
+    ``torch_python`` the ratios to each case's PyTorch twin first, as Markdown."""
     import platform
 
+    import benchmark_report
     from ppgan_lite.utils import runtime
 
     roofline = {mode: run_case("matmul", mode, 5, 1) for mode in ("tuned", "defaults")}
-    rows = []
-    for case in CASES:
+    rows, pairs, experiments = [], [], []
+    for case in cases:
         for mode in (("tuned", "defaults") if case == "dcgan64" else ("tuned",)):
-            res = run_case(case, mode, runs, warmup)
-            print(json.dumps(res), flush=True)
-            rows.append(res)
-    peak = roofline["tuned"].get("paddle_gflop_per_s")
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Written by `python tools/benchmark.py --report` on {time.strftime('%Y-%m-%d')}: "
-        f"{platform.processor() or platform.machine()}, {runtime.cpu_vendor()}, "
-        f"{runtime.usable_cores()} usable cores, Python {platform.python_version()}. "
-        f"Median of {runs} runs after {warmup} warm-up; every (case, settings) in a fresh "
-        "process. A training iteration is one full `train_iter` (all D and G steps) on a "
-        "synthetic batch; GFLOP counts conv/linear work on the shapes used (backward as "
-        "2x forward).",
-        "",
-        "## Roofline: 2048x2048 float32 matmul",
-        "",
-        "| settings | paddle GFLOP/s | numpy GFLOP/s |",
-        "| --- | --- | --- |",
-    ]
-    for mode, r in roofline.items():
-        lines.append(f"| {_settings_name(mode)} | {r.get('paddle_gflop_per_s', '-')} | "
-                     f"{r.get('numpy_gflop_per_s', '-')} |")
-    lines += ["", "## Training iterations", "",
-              "| case | settings | batch | s/iter | img/s | GFLOP/iter | GFLOP/s | "
-              "of matmul peak | peak RSS MB |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for r in rows:
-        if r["case"] == "predictor":
-            continue
-        if "error" in r:
-            lines.append(f"| {r['case']} | {_settings_name(r['mode'])} | error: "
-                         f"{' '.join(r['error'])} |||||||")
-            continue
-        share = f"{100 * r['gflop_per_s'] / peak:.0f}%" if peak else "-"
-        lines.append(f"| {r['case']} | {_settings_name(r['mode'])} | {r['batch']} | "
-                     f"{r['median_s_per_iter']} | {r['img_per_s']} | {r['gflop_per_iter']} | "
-                     f"{r['gflop_per_s']} | {share} | {r['peak_rss_mb']} |")
-    lines += _experiments_table(rows, runs, warmup)
-    pred = next((r for r in rows if r["case"] == "predictor"), None)
-    if pred and "backends" in pred:
-        lines += ["", "## Photo2CartoonPredictor, 1024-px photo, end to end", "",
-                  "| backend | s/photo | stages (s) |", "| --- | --- | --- |"]
-        for backend, b in pred["backends"].items():
-            if "error" in b:
-                lines.append(f"| {backend} | - | {b['error']} |")
+            if mode == "tuned" and torch_python and case in TORCH_TWINS:
+                res, summary = side_by_side(case, runs, warmup, torch_python, rounds)
+                pairs.append(summary)
             else:
-                stages = ", ".join(f"{k} {v}" for k, v in b["stages_s"].items())
-                lines.append(f"| {backend} | {b['median_s']} | {stages} |")
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+                res = summary = run_case(case, mode, runs, warmup)
+            print(json.dumps(summary), flush=True)
+            rows.append(res)
+    for case in (c for c in EXPERIMENT_CASES if c in cases):
+        for mode in EXPERIMENTS:
+            experiments.append((case, mode, run_case(case, mode, runs, warmup)))
+            print(json.dumps(experiments[-1][2]), flush=True)
+    cores = runtime.usable_cores()
+    header = (
+        f"Written by `python tools/benchmark.py --report --cases {','.join(cases)} --runs "
+        f"{runs} --warmup {warmup}{' --torch-python PYTHON' if torch_python else ''}"
+        f"{f' --rounds {rounds}' if rounds > 1 else ''}` on {time.strftime('%Y-%m-%d %H:%M')}: "
+        f"{_cpu_model()} ({runtime.cpu_vendor()}), {cores} usable cores, Python "
+        f"{platform.python_version()}; load average at the end "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min; each run's own "
+        f"1-min figure is in the tables, ~{cores} when nothing else runs). Median of the timed "
+        "runs after the warm-up; every run in a fresh process. A training iteration is one "
+        "full `train_iter` (all D and G steps) on a synthetic batch; GFLOP counts "
+        "conv/linear work on the shapes used (backward as 2x forward). Absolute times move "
+        "by 1.5x and more between days on shared machines: read the ratios.")
+    names = {**SETTINGS, **{m: f"tuned + {n}" for m, n in EXPERIMENTS.items()}}
+    benchmark_report.write(path, benchmark_report.render(header, roofline, rows, pairs,
+                                                         experiments, names))
     print(f"wrote {path}")
     return 0
 
 
-def _experiments_table(rows, runs, warmup):
-    """Each EXPERIMENTS change on the DCGAN cases against the tuned figure: the
-    before/after behind what the trainer does and does not use."""
-    tuned = {r["case"]: r for r in rows if r.get("mode") == "tuned" and "error" not in r}
-    lines = ["", "## Tried on the training step: tuned + one change", "",
-             "Kept only where it is more than 5% faster; the trainer uses none of these.", "",
-             "| case | change | s/iter | tuned s/iter | speed vs tuned | notes |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for case in EXPERIMENT_CASES:
-        if case not in tuned:
-            continue
-        for mode in EXPERIMENTS:
-            r = run_case(case, mode, runs, warmup)
-            print(json.dumps(r), flush=True)
-            if "error" in r:
-                lines.append(f"| {case} | {EXPERIMENTS[mode]} | error: {' '.join(r['error'])}"
-                             f" | | | |")
-                continue
-            base = tuned[case]["median_s_per_iter"]
-            ratio = base / r["median_s_per_iter"]
-            verdict = ("faster" if ratio > 1.05 else "slower" if ratio < 0.95
-                       else "same within 5%")
-            notes = ", ".join(f"{k} {v}" for k, v in r.items() if k.startswith("bf16_"))
-            lines.append(f"| {case} | {EXPERIMENTS[mode]} | {r['median_s_per_iter']} | "
-                         f"{base} | {ratio:.2f}x ({verdict}) | {notes} |")
-    return lines
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
 
-
-def _settings_name(mode):
-    if mode in EXPERIMENTS:
-        return f"tuned + {EXPERIMENTS[mode]}"
-    return SETTINGS[mode]
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":
