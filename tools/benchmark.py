@@ -83,6 +83,7 @@ EXPERIMENTS = {"onednn": "oneDNN kernels (FLAGS_use_mkldnn=1)",
                "multi_tensor": "Adam with use_multi_tensor=True",
                "bf16": "paddle.amp.auto_cast(dtype='bfloat16')"}
 EXPERIMENT_CASES = ("dcgan64", "dcgan32")
+THREADS = None  # --threads
 
 
 def _worker(case_name, runs, warmup, mode="tuned"):
@@ -124,8 +125,10 @@ def _worker(case_name, runs, warmup, mode="tuned"):
         model.setup_input(batch)
         model.train_iter(model.optimizers)
     flops = training_flops(counter["macs"])
-    times = []
+    times, usage = [], []
     for i in range(warmup + runs):
+        if i == warmup:
+            usage.append(resource.getrusage(resource.RUSAGE_SELF))
         t = time.perf_counter()
         model.setup_input(batch)
         model.current_iter = i
@@ -134,9 +137,11 @@ def _worker(case_name, runs, warmup, mode="tuned"):
         model.get_current_losses()  # a host sync, as the trainer does
         if i >= warmup:
             times.append(time.perf_counter() - t)
+    usage.append(resource.getrusage(resource.RUSAGE_SELF))
     median = statistics.median(times)
     return {
         "case": case_name, "batch": case["batch"], "runs": runs,
+        **_usage_per_iter(*usage, runs),
         "median_s_per_iter": round(median, 4), "min_s": round(min(times), 4),
         "max_s": round(max(times), 4), "img_per_s": round(case["batch"] / median, 2),
         "gflop_per_iter": round(flops / 1e9, 2), "gflop_per_s": round(flops / 1e9 / median, 1),
@@ -145,6 +150,14 @@ def _worker(case_name, runs, warmup, mode="tuned"):
         "load_1min": round(os.getloadavg()[0], 2),  # ~threads when the machine is quiet
         "cpu": runtime.describe(), **notes,
     }
+
+
+def _usage_per_iter(before, after, runs):
+    """CPU seconds and page faults per timed iteration: what other processes on a
+    shared machine change least (the wall time, they change most)."""
+    return {"cpu_user_s": round((after.ru_utime - before.ru_utime) / runs, 2),
+            "cpu_sys_s": round((after.ru_stime - before.ru_stime) / runs, 2),
+            "minor_faults": int((after.ru_minflt - before.ru_minflt) / runs)}
 
 
 def _bf16_notes(paddle, model):
@@ -250,6 +263,8 @@ def child_env():
     for key, (_, why) in runtime.configure().items():
         if why != "set by user":
             env.pop(key, None)
+    if THREADS:  # --threads: both frameworks' children, as if the user had set it
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(THREADS)
     return env
 
 
@@ -314,9 +329,14 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=1,
                    help="with --torch-python: ours and the twin this many times each, "
                         "alternating; the ratio is the median of the rounds'")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads for ours and PyTorch alike (default: usable cores); 1 "
+                        "keeps the ratio fair when other processes share the cores")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--mode", default="tuned", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    global THREADS
+    THREADS = args.threads
     if args.worker == "matmul":
         print(json.dumps(_matmul_worker(args.runs)))
         return 0
@@ -331,8 +351,9 @@ def main(argv=None):
             print(f"error: unknown {kind}(s) {unknown}; choose from {', '.join(known)}",
                   file=sys.stderr)
             return 2
-    if args.rounds < 1 or args.runs < 1 or args.warmup < 0:
-        print("error: --rounds and --runs must be >= 1, --warmup >= 0", file=sys.stderr)
+    if args.rounds < 1 or args.runs < 1 or args.warmup < 0 or (args.threads or 1) < 1:
+        print("error: --rounds, --runs and --threads must be >= 1, --warmup >= 0",
+              file=sys.stderr)
         return 2
     if args.report:
         return write_report(args.report, cases, args.runs, args.warmup, args.torch_python,
@@ -383,7 +404,7 @@ def write_report(path, cases, runs, warmup, torch_python=None, rounds=1):
     header = (
         f"Written by `python tools/benchmark.py --report --cases {','.join(cases)} --runs "
         f"{runs} --warmup {warmup}{' --torch-python PYTHON' if torch_python else ''}"
-        f"{f' --rounds {rounds}' if rounds > 1 else ''}` on {time.strftime('%Y-%m-%d %H:%M')}: "
+        f"{f' --rounds {rounds}' if rounds > 1 else ''}{f' --threads {THREADS}' if THREADS else ''}` on {time.strftime('%Y-%m-%d %H:%M')}: "
         f"{_cpu_model()} ({runtime.cpu_vendor()}), {cores} usable cores, Python "
         f"{platform.python_version()}; load average at the end "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min; each run's own "

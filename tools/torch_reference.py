@@ -197,7 +197,8 @@ def p2c_iteration(torch, img_size, batch, repo, ngf=32, ndf=32):
 def worker(case, runs, warmup, repo):
     import torch
 
-    torch.set_num_threads(usable_cores())  # ppgan_lite's choice: threads = usable cores
+    # ppgan_lite's choice: threads = usable cores, unless OMP_NUM_THREADS says otherwise
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or usable_cores()))
     torch.manual_seed(0)
     kind, img_size, batch = CASES[case]
     if kind == "dcgan":
@@ -205,16 +206,23 @@ def worker(case, runs, warmup, repo):
     else:
         step = p2c_iteration(torch, img_size, batch, repo)
     step()  # untimed, as benchmark.py's counting iteration
-    times = []
+    times, usage = [], []
     for i in range(warmup + runs):
+        if i == warmup:
+            usage.append(resource.getrusage(resource.RUSAGE_SELF))
         t = time.perf_counter()
         losses = step()
         [float(v) for v in losses]  # a host sync, as the trainer's logging
         if i >= warmup:
             times.append(time.perf_counter() - t)
+    after = resource.getrusage(resource.RUSAGE_SELF)
     median = statistics.median(times)
     return {
         "case": case, "framework": f"torch {torch.__version__}", "batch": batch,
+        # CPU seconds and page faults per timed iteration, as tools/benchmark.py gives
+        "cpu_user_s": round((after.ru_utime - usage[0].ru_utime) / runs, 2),
+        "cpu_sys_s": round((after.ru_stime - usage[0].ru_stime) / runs, 2),
+        "minor_faults": int((after.ru_minflt - usage[0].ru_minflt) / runs),
         "runs": runs, "median_s_per_iter": round(median, 4), "min_s": round(min(times), 4),
         "max_s": round(max(times), 4), "img_per_s": round(batch / median, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

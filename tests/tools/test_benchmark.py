@@ -55,7 +55,7 @@ def test_unknown_mode_is_one_line_and_exit_2():
 FAKE_TORCH = """#!/bin/sh
 # argv: torch_reference.py --worker CASE ...: answer for CASE
 echo "{\\"case\\": \\"$3\\", \\"framework\\": \\"torch fake\\", \\"batch\\": 1, \\"runs\\": 1,"\\
-     "\\"median_s_per_iter\\": 2.0, \\"peak_rss_mb\\": 1000.0, \\"load_1min\\": 2.0}"
+     "\\"median_s_per_iter\\": 2.0, \\"peak_rss_mb\\": 1000.0, \\"threads\\": \\"$OMP_NUM_THREADS\\"}"
 """
 
 
@@ -91,7 +91,8 @@ def fake_torch(tmp_path):
 
 def test_twin_alternates_with_ours_and_the_ratio_is_ours_over_torch(bench, tmp_path, capsys):
     code = bench.main(["--cases", "p2c256_nofaceid", "--modes", "tuned", "--runs", "3",
-                       "--warmup", "1", "--rounds", "2", "--torch-python", fake_torch(tmp_path)])
+                       "--warmup", "1", "--rounds", "2", "--threads", "1",
+                       "--torch-python", fake_torch(tmp_path)])
     assert code == 0
     assert [c[0] for c in bench.calls] == ["ours", "torch", "ours", "torch"]
     assert all(c[-2:] == (3, 1) for c in bench.calls)  # the same iteration counts
@@ -100,6 +101,7 @@ def test_twin_alternates_with_ours_and_the_ratio_is_ours_over_torch(bench, tmp_p
     twin, summary = lines[1], lines[-1]
     assert twin["case"] == "p2c256_nofaceid" and twin["twin"] == "p2c256"
     assert twin["framework"] == "torch fake"  # the fake was asked for the twin p2c256
+    assert twin["threads"] == "1"  # --threads reaches PyTorch's process too
     assert summary["mode"] == "vs_torch" and summary["rounds"] == 2
     assert summary["x_torch_rounds"] == [1.5, 2.0]  # 3/2 and 4/2
     assert summary["x_torch"] == 1.75 and summary["s_per_iter"] == 3.5
