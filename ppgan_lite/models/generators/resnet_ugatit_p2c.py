@@ -41,8 +41,11 @@ class ConvBlock(nn.Layer):
 
     @staticmethod
     def _stage(dim_in, dim_out):
-        return Sequential(plain_instance_norm(dim_in), nn.ReLU(),
-                             *reflect_conv(dim_in, dim_out, 3))
+        # [IN relu pad conv] as PaddleGAN, run as [IN pad relu conv]: the same numbers
+        # (relu and reflection commute), but the conv's input is relu's own output, so
+        # backward keeps one map per stage instead of two (a third less memory per block)
+        pad, conv = reflect_conv(dim_in, dim_out, 3)
+        return Sequential(plain_instance_norm(dim_in), pad, nn.ReLU(), conv)
 
     def forward(self, x):
         x1 = self.conv_block1(x)
