@@ -55,6 +55,10 @@ CASES = {
                        inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
     "cyclegan256": dict(config="configs/cyclegan_horse2zebra.yaml", batch=1, overrides=[],
                         inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
+    # the headline recipe with the generator's hourglasses recomputed in backward
+    "p2c256_recompute": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
+                             overrides=["model.generator.recompute=True"],
+                             inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
     # the same without the Face-ID loss: what the PyTorch twin times
     "p2c256_nofaceid": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
                             overrides=["model.faceid_weight=0.0"],
