@@ -384,10 +384,7 @@ def write_report(path, cases, runs, warmup, torch_python=None, rounds=1):
     """The cases under the tuned settings (DCGAN-64 also under Paddle's defaults, the
     DCGAN cases also with each EXPERIMENTS change), the matmul roofline, and with
     ``torch_python`` the ratios to each case's PyTorch twin first, as Markdown."""
-    import platform
-
     import benchmark_report
-    from ppgan_lite.utils import runtime
 
     roofline = {mode: run_case("matmul", mode, 5, 1) for mode in ("tuned", "defaults")}
     rows, pairs, experiments = [], [], []
@@ -404,37 +401,12 @@ def write_report(path, cases, runs, warmup, torch_python=None, rounds=1):
         for mode in EXPERIMENTS:
             experiments.append((case, mode, run_case(case, mode, runs, warmup)))
             print(json.dumps(experiments[-1][2]), flush=True)
-    cores = runtime.usable_cores()
-    header = (
-        f"Written by `python tools/benchmark.py --report --cases {','.join(cases)} --runs "
-        f"{runs} --warmup {warmup}{' --torch-python PYTHON' if torch_python else ''}"
-        f"{f' --rounds {rounds}' if rounds > 1 else ''}{f' --threads {THREADS}' if THREADS else ''}` on {time.strftime('%Y-%m-%d %H:%M')}: "
-        f"{_cpu_model()} ({runtime.cpu_vendor()}), {cores} usable cores, Python "
-        f"{platform.python_version()}; load average at the end "
-        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min; each run's own "
-        f"1-min figure is in the tables, ~{cores} when nothing else runs). Median of the timed "
-        "runs after the warm-up; every run in a fresh process. A training iteration is one "
-        "full `train_iter` (all D and G steps) on a synthetic batch; GFLOP counts "
-        "conv/linear work on the shapes used (backward as 2x forward). Absolute times move "
-        "by 1.5x and more between days on shared machines: read the ratios.")
+    header = benchmark_report.header(cases, runs, warmup, torch_python, rounds, THREADS)
     names = {**SETTINGS, **{m: f"tuned + {n}" for m, n in EXPERIMENTS.items()}}
     benchmark_report.write(path, benchmark_report.render(header, roofline, rows, pairs,
                                                          experiments, names))
     print(f"wrote {path}")
     return 0
-
-
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

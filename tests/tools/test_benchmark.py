@@ -68,7 +68,8 @@ def bench(monkeypatch):
         calls.append(("ours", case, mode, runs, warmup))
         n = sum(c[0] == "ours" for c in calls)
         return {"case": case, "mode": mode, "batch": 1, "median_s_per_iter": 2.0 + n,
-                "peak_rss_mb": 1400.0 + 100 * n}
+                "peak_rss_mb": 1400.0 + 100 * n, "img_per_s": 0.5, "gflop_per_iter": 1.0,
+                "gflop_per_s": 0.5}
 
     real_run_torch = module.run_torch
 
@@ -149,3 +150,15 @@ def test_report_leads_with_the_ratios_and_keeps_the_notes_written_by_hand(tmp_pa
     assert "| 50% | 800.0 | 2.1 |" in text  # 61.5 of 123 GFLOP/s
     assert text.endswith(report.HAND_KEPT + "\n## Tried\n| lever |\n")
     assert "# old" not in text
+
+
+def test_report_runs_the_pairs_and_writes_the_ratio_table(bench, tmp_path, capsys):
+    path = tmp_path / "docs" / "benchmarks.md"
+    assert bench.main(["--report", str(path), "--cases", "dcgan64", "--runs", "1",
+                       "--warmup", "0", "--threads", "1",
+                       "--torch-python", fake_torch(tmp_path)]) == 0
+    text = path.read_text()
+    assert "--report --cases dcgan64 --runs 1 --warmup 0 --torch-python PYTHON --threads 1" in text
+    # ours: matmul x2 first, then 5.0 s against the fake's 2.0 s
+    assert "| dcgan64 | dcgan64 | 5.0 | 2.0 | 2.5x |" in text
+    assert text.count("| dcgan64 | tuned + ") == 4  # the DCGAN experiments, a row each
