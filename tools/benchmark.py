@@ -5,6 +5,7 @@ Paddle's defaults, and print one JSON line per case.
     python tools/benchmark.py                       # every case, tuned vs defaults
     python tools/benchmark.py --cases dcgan64 --runs 5 --modes tuned
     python tools/benchmark.py --report              # all cases -> docs/benchmarks.md
+    python tools/benchmark.py --cases dcgan64 --torch-python /path/to/venv/bin/python
 
 Each (case, mode) runs in a fresh process, because thread and MKL settings only take
 effect before paddle is imported. An iteration is one full ``train_iter`` (every D and
@@ -14,6 +15,11 @@ own log reports reader_cost for that.
 Besides ``tuned`` and ``defaults``, a mode can be ``tuned`` plus one change Paddle
 offers (``EXPERIMENTS``); ``--report`` times them on the DCGAN cases so each change's
 before/after is on record, whether it was kept or not.
+
+With ``--torch-python`` (an interpreter that has torch; torch is no ppgan_lite
+dependency), each case with a PyTorch twin (``TORCH_TWINS``: tools/torch_reference.py,
+the same nets and iteration) alternates with ours, ``--rounds`` times, and a last line
+gives our s/iter and peak RSS over PyTorch's, measured under the same load.
 """
 import argparse
 import json
@@ -26,9 +32,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 import benchmark_stylegan2  # noqa: E402  (the StyleGAN2 cases' workers)
+import torch_reference  # noqa: E402  (the PyTorch twins' runner; imports no torch here)
 
 # name: config, overrides, batch size, input tensors (key -> CHW), labels
 CASES = {
@@ -50,6 +56,17 @@ CASES = {
                        inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
     "cyclegan256": dict(config="configs/cyclegan_horse2zebra.yaml", batch=1, overrides=[],
                         inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
+    # the headline recipe with the generator's hourglasses recomputed in backward
+    "p2c256_recompute": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
+                             overrides=["model.generator.recompute=True"],
+                             inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
+    # the same without the Face-ID loss: what the PyTorch twin times
+    "p2c256_nofaceid": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
+                            overrides=["model.faceid_weight=0.0"],
+                            inputs={"A": (3, 256, 256), "B": (3, 256, 256)}),
+    "p2c128_nofaceid": dict(config="configs/ugatit_photo2cartoon.yaml", batch=1,
+                            overrides=["model.generator.img_size=128", "model.faceid_weight=0.0"],
+                            inputs={"A": (3, 128, 128), "B": (3, 128, 128)}),
     # conditional DCGAN, one class per digit (GAN-CLS's three D terms)
     "cgan32": dict(config="configs/cgan_digits.yaml", batch=64, overrides=[],
                    inputs={"A": (1, 32, 32)}, labels=10),
@@ -68,6 +85,9 @@ CASES = {
     # the 1024 px ffhq-config-f generator (random weights), one image per call
     "stylegan2_gen1024": dict(kind="stylegan2_generate", batch=1),
 }
+# our case -> its twin in tools/torch_reference.py (same nets, losses, optimizers)
+TORCH_TWINS = {"dcgan64": "dcgan64", "dcgan32": "dcgan32",
+               "p2c256_nofaceid": "p2c256", "p2c128_nofaceid": "p2c128"}
 # backend, or (backend, segmentation): faceseg with random weights costs what
 # PaddleGAN's trained ones do
 PREDICTOR_BACKENDS = ("onnxruntime", "paddle", "dynamic", ("onnxruntime", "faceseg"),
@@ -80,6 +100,7 @@ EXPERIMENTS = {"onednn": "oneDNN kernels (FLAGS_use_mkldnn=1)",
                "multi_tensor": "Adam with use_multi_tensor=True",
                "bf16": "paddle.amp.auto_cast(dtype='bfloat16')"}
 EXPERIMENT_CASES = ("dcgan64", "dcgan32")
+THREADS = None  # --threads
 
 
 def _worker(case_name, runs, warmup, mode="tuned"):
@@ -125,8 +146,10 @@ def _worker(case_name, runs, warmup, mode="tuned"):
         model.setup_input(batch)
         model.train_iter(model.optimizers)
     flops = training_flops(counter["macs"])
-    times = []
+    times, usage = [], []
     for i in range(warmup + runs):
+        if i == warmup:
+            usage.append(resource.getrusage(resource.RUSAGE_SELF))
         t = time.perf_counter()
         model.setup_input(batch)
         model.current_iter = i
@@ -135,16 +158,27 @@ def _worker(case_name, runs, warmup, mode="tuned"):
         model.get_current_losses()  # a host sync, as the trainer does
         if i >= warmup:
             times.append(time.perf_counter() - t)
+    usage.append(resource.getrusage(resource.RUSAGE_SELF))
     median = statistics.median(times)
     return {
         "case": case_name, "batch": case["batch"], "runs": runs,
+        **_usage_per_iter(*usage, runs),
         "median_s_per_iter": round(median, 4), "min_s": round(min(times), 4),
         "max_s": round(max(times), 4), "img_per_s": round(case["batch"] / median, 2),
         "gflop_per_iter": round(flops / 1e9, 2), "gflop_per_s": round(flops / 1e9 / median, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "threads": os.environ.get("OMP_NUM_THREADS", "paddle default (1)"),
+        "load_1min": round(os.getloadavg()[0], 2),  # ~threads when the machine is quiet
         "cpu": runtime.describe(), **notes,
     }
+
+
+def _usage_per_iter(before, after, runs):
+    """CPU seconds and page faults per timed iteration: what other processes on a
+    shared machine change least (the wall time, they change most)."""
+    return {"cpu_user_s": round((after.ru_utime - before.ru_utime) / runs, 2),
+            "cpu_sys_s": round((after.ru_stime - before.ru_stime) / runs, 2),
+            "minor_faults": int((after.ru_minflt - before.ru_minflt) / runs)}
 
 
 def _bf16_notes(paddle, model):
@@ -241,14 +275,22 @@ def _matmul_worker(runs):
     return out
 
 
-def run_case(case, mode, runs, warmup):
-    env = dict(os.environ)
+def child_env():
+    """This environment without what ppgan_lite set in *this* process (it is not the
+    user's): each child chooses again."""
     from ppgan_lite.utils import runtime
 
-    # what ppgan_lite set in *this* process is not the user's: let the child choose again
+    env = dict(os.environ)
     for key, (_, why) in runtime.configure().items():
         if why != "set by user":
             env.pop(key, None)
+    if THREADS:  # --threads: both frameworks' children, as if the user had set it
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(THREADS)
+    return env
+
+
+def run_case(case, mode, runs, warmup):
+    env = child_env()
     for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE"):
         env.pop(key, None) if mode == "defaults" else None
     if mode == "defaults":
@@ -266,8 +308,31 @@ def run_case(case, mode, runs, warmup):
     return result
 
 
+def run_torch(case, runs, warmup, torch_python):
+    """The PyTorch twin of ``case`` under ``torch_python``, in a fresh process."""
+    res = torch_reference.run_case(TORCH_TWINS[case], runs, warmup, python=torch_python,
+                                   env=child_env())
+    res.update(case=case, mode="torch", twin=TORCH_TWINS[case])
+    return res
+
+
+def side_by_side(case, runs, warmup, torch_python, rounds):
+    """Ours (tuned) and the PyTorch twin, alternating ``rounds`` times, each in a fresh
+    process with the same iteration counts; prints each run and returns
+    ``torch_reference.pair_rounds``'s (ours, summary with the ratios)."""
+    ours, twins = [], []
+    for _ in range(rounds):
+        ours.append(run_case(case, "tuned", runs, warmup))
+        print(json.dumps(ours[-1]), flush=True)
+        twins.append(run_torch(case, runs, warmup, torch_python))
+        print(json.dumps(twins[-1]), flush=True)
+    return torch_reference.pair_rounds(ours, twins)
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from ppgan_lite.utils.errors import argument_parser
+
+    p = argument_parser(description=__doc__.splitlines()[0])
     p.add_argument("--cases", default=",".join(CASES),
                    help=f"comma-separated, from: {', '.join(CASES)}")
     p.add_argument("--modes", default="tuned,defaults",
@@ -276,143 +341,89 @@ def main(argv=None):
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--report", nargs="?", const="docs/benchmarks.md", default=None,
-                   metavar="PATH", help="run every case and write a Markdown report "
+                   metavar="PATH", help="run the cases and write a Markdown report "
                                         "(default docs/benchmarks.md)")
+    p.add_argument("--torch-python", default=None, metavar="PATH",
+                   help="a Python with torch: also time each case's PyTorch twin "
+                        f"({', '.join(TORCH_TWINS)}), alternating with ours, and give "
+                        "the ratios")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="with --torch-python: ours and the twin this many times each, "
+                        "alternating; the ratio is the median of the rounds'")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads for ours and PyTorch alike (default: usable cores); 1 "
+                        "keeps the ratio fair when other processes share the cores")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--mode", default="tuned", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    global THREADS
+    THREADS = args.threads
     if args.worker == "matmul":
         print(json.dumps(_matmul_worker(args.runs)))
         return 0
     if args.worker:
         print(json.dumps(_worker(args.worker, args.runs, args.warmup, args.mode)))
         return 0
+    cases, modes = args.cases.split(","), args.modes.split(",")
+    for kind, names, known in (("case", cases, CASES),
+                               ("mode", modes, list(SETTINGS) + list(EXPERIMENTS))):
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            print(f"error: unknown {kind}(s) {unknown}; choose from {', '.join(known)}",
+                  file=sys.stderr)
+            return 2
+    if args.rounds < 1 or args.runs < 1 or args.warmup < 0 or (args.threads or 1) < 1:
+        print("error: --rounds, --runs and --threads must be >= 1, --warmup >= 0",
+              file=sys.stderr)
+        return 2
     if args.report:
-        return write_report(args.report, args.runs, args.warmup)
-    unknown = [c for c in args.cases.split(",") if c not in CASES]
-    if unknown:
-        print(f"error: unknown case(s) {unknown}; choose from {', '.join(CASES)}",
-              file=sys.stderr)
-        return 2
-    modes = list(SETTINGS) + list(EXPERIMENTS)
-    unknown = [m for m in args.modes.split(",") if m not in modes]
-    if unknown:
-        print(f"error: unknown mode(s) {unknown}; choose from {', '.join(modes)}",
-              file=sys.stderr)
-        return 2
+        return write_report(args.report, cases, args.runs, args.warmup, args.torch_python,
+                            args.rounds)
     results = {}
-    for case in args.cases.split(","):
-        for mode in args.modes.split(","):
-            res = run_case(case, mode, args.runs, args.warmup)
+    for case in cases:
+        for mode in modes:
+            paired = mode == "tuned" and args.torch_python and case in TORCH_TWINS
+            if paired:  # prints each run; then the line with the ratios
+                res, summary = side_by_side(case, args.runs, args.warmup, args.torch_python,
+                                            args.rounds)
+            else:
+                res = run_case(case, mode, args.runs, args.warmup)
             results[(case, mode)] = res
             tuned, base = results.get((case, "tuned")), results.get((case, "defaults"))
             if tuned and base and "error" not in tuned and "error" not in base:
                 res["speedup_vs_defaults"] = round(
                     base["median_s_per_iter"] / tuned["median_s_per_iter"], 2)
-            print(json.dumps(res), flush=True)
+            print(json.dumps(summary if paired else res), flush=True)
     return 0
 
 
-def write_report(path, runs, warmup):
-    """Every case under the tuned settings (DCGAN-64 also under Paddle's defaults), the
-    matmul roofline, as a Markdown table."""
-    import platform
-
-    from ppgan_lite.utils import runtime
+def write_report(path, cases, runs, warmup, torch_python=None, rounds=1):
+    """The cases under the tuned settings (DCGAN-64 also under Paddle's defaults, the
+    DCGAN cases also with each EXPERIMENTS change), the matmul roofline, and with
+    ``torch_python`` the ratios to each case's PyTorch twin first, as Markdown."""
+    import benchmark_report
 
     roofline = {mode: run_case("matmul", mode, 5, 1) for mode in ("tuned", "defaults")}
-    rows = []
-    for case in CASES:
+    rows, pairs, experiments = [], [], []
+    for case in cases:
         for mode in (("tuned", "defaults") if case == "dcgan64" else ("tuned",)):
-            res = run_case(case, mode, runs, warmup)
-            print(json.dumps(res), flush=True)
-            rows.append(res)
-    peak = roofline["tuned"].get("paddle_gflop_per_s")
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Written by `python tools/benchmark.py --report` on {time.strftime('%Y-%m-%d')}: "
-        f"{platform.processor() or platform.machine()}, {runtime.cpu_vendor()}, "
-        f"{runtime.usable_cores()} usable cores, Python {platform.python_version()}. "
-        f"Median of {runs} runs after {warmup} warm-up; every (case, settings) in a fresh "
-        "process. A training iteration is one full `train_iter` (all D and G steps) on a "
-        "synthetic batch; GFLOP counts conv/linear work on the shapes used (backward as "
-        "2x forward).",
-        "",
-        "## Roofline: 2048x2048 float32 matmul",
-        "",
-        "| settings | paddle GFLOP/s | numpy GFLOP/s |",
-        "| --- | --- | --- |",
-    ]
-    for mode, r in roofline.items():
-        lines.append(f"| {_settings_name(mode)} | {r.get('paddle_gflop_per_s', '-')} | "
-                     f"{r.get('numpy_gflop_per_s', '-')} |")
-    lines += ["", "## Training iterations", "",
-              "| case | settings | batch | s/iter | img/s | GFLOP/iter | GFLOP/s | "
-              "of matmul peak | peak RSS MB |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for r in rows:
-        if r["case"] in ("predictor", "stylegan2_gen1024"):
-            continue
-        if "error" in r:
-            lines.append(f"| {r['case']} | {_settings_name(r['mode'])} | error: "
-                         f"{' '.join(r['error'])} |||||||")
-            continue
-        share = f"{100 * r['gflop_per_s'] / peak:.0f}%" if peak else "-"
-        lines.append(f"| {r['case']} | {_settings_name(r['mode'])} | {r['batch']} | "
-                     f"{r['median_s_per_iter']} | {r['img_per_s']} | {r['gflop_per_iter']} | "
-                     f"{r['gflop_per_s']} | {share} | {r['peak_rss_mb']} |")
-    lines += _experiments_table(rows, runs, warmup)
-    pred = next((r for r in rows if r["case"] == "predictor"), None)
-    if pred and "backends" in pred:
-        lines += ["", "## Photo2CartoonPredictor, 1024-px photo, end to end", "",
-                  "| backend | s/photo | stages (s) |", "| --- | --- | --- |"]
-        for backend, b in pred["backends"].items():
-            if "error" in b:
-                lines.append(f"| {backend} | - | {b['error']} |")
+            if mode == "tuned" and torch_python and case in TORCH_TWINS:
+                res, summary = side_by_side(case, runs, warmup, torch_python, rounds)
+                pairs.append(summary)
             else:
-                stages = ", ".join(f"{k} {v}" for k, v in b["stages_s"].items())
-                lines.append(f"| {backend} | {b['median_s']} | {stages} |")
-    lines += benchmark_stylegan2.tables(rows)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+                res = summary = run_case(case, mode, runs, warmup)
+            print(json.dumps(summary), flush=True)
+            rows.append(res)
+    for case in (c for c in EXPERIMENT_CASES if c in cases):
+        for mode in EXPERIMENTS:
+            experiments.append((case, mode, run_case(case, mode, runs, warmup)))
+            print(json.dumps(experiments[-1][2]), flush=True)
+    header = benchmark_report.header(cases, runs, warmup, torch_python, rounds, THREADS)
+    names = {**SETTINGS, **{m: f"tuned + {n}" for m, n in EXPERIMENTS.items()}}
+    benchmark_report.write(path, benchmark_report.render(header, roofline, rows, pairs,
+                                                         experiments, names))
     print(f"wrote {path}")
     return 0
-
-
-def _experiments_table(rows, runs, warmup):
-    """Each EXPERIMENTS change on the DCGAN cases against the tuned figure: the
-    before/after behind what the trainer does and does not use."""
-    tuned = {r["case"]: r for r in rows if r.get("mode") == "tuned" and "error" not in r}
-    lines = ["", "## Tried on the training step: tuned + one change", "",
-             "Kept only where it is more than 5% faster; the trainer uses none of these.", "",
-             "| case | change | s/iter | tuned s/iter | speed vs tuned | notes |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for case in EXPERIMENT_CASES:
-        if case not in tuned:
-            continue
-        for mode in EXPERIMENTS:
-            r = run_case(case, mode, runs, warmup)
-            print(json.dumps(r), flush=True)
-            if "error" in r:
-                lines.append(f"| {case} | {EXPERIMENTS[mode]} | error: {' '.join(r['error'])}"
-                             f" | | | |")
-                continue
-            base = tuned[case]["median_s_per_iter"]
-            ratio = base / r["median_s_per_iter"]
-            verdict = ("faster" if ratio > 1.05 else "slower" if ratio < 0.95
-                       else "same within 5%")
-            notes = ", ".join(f"{k} {v}" for k, v in r.items() if k.startswith("bf16_"))
-            lines.append(f"| {case} | {EXPERIMENTS[mode]} | {r['median_s_per_iter']} | "
-                         f"{base} | {ratio:.2f}x ({verdict}) | {notes} |")
-    return lines
-
-
-def _settings_name(mode):
-    if mode in EXPERIMENTS:
-        return f"tuned + {EXPERIMENTS[mode]}"
-    return SETTINGS[mode]
 
 
 if __name__ == "__main__":

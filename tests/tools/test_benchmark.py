@@ -3,6 +3,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from scripts import load_script, one_error_line
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "tools", "benchmark.py")
 
@@ -43,3 +47,118 @@ def test_unknown_mode_is_one_line_and_exit_2():
     res = subprocess.run([sys.executable, SCRIPT, "--cases", "dcgan32", "--modes", "fp8"],
                          capture_output=True, text=True)
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "onednn" in res.stderr
+
+
+# ---------------------------------------------------------------- side by side with PyTorch
+# No torch and no timing here: ppgan_lite's runs are stubbed, and the "PyTorch" is a
+# tiny script that prints the JSON line tools/torch_reference.py's worker would.
+FAKE_TORCH = """#!/bin/sh
+# argv: torch_reference.py --worker CASE ...: answer for CASE
+echo "{\\"case\\": \\"$3\\", \\"framework\\": \\"torch fake\\", \\"batch\\": 1, \\"runs\\": 1,"\\
+     "\\"median_s_per_iter\\": 2.0, \\"peak_rss_mb\\": 1000.0, \\"threads\\": \\"$OMP_NUM_THREADS\\"}"
+"""
+
+
+@pytest.fixture
+def bench(monkeypatch):
+    module = load_script("tools/benchmark.py")
+    calls = []
+
+    def fake_run_case(case, mode, runs, warmup):  # ours: 3 s then 4 s, 1500 then 1600 MB
+        calls.append(("ours", case, mode, runs, warmup))
+        n = sum(c[0] == "ours" for c in calls)
+        return {"case": case, "mode": mode, "batch": 1, "median_s_per_iter": 2.0 + n,
+                "peak_rss_mb": 1400.0 + 100 * n, "img_per_s": 0.5, "gflop_per_iter": 1.0,
+                "gflop_per_s": 0.5}
+
+    real_run_torch = module.run_torch
+
+    def logged_run_torch(case, runs, warmup, python):
+        calls.append(("torch", case, runs, warmup))
+        return real_run_torch(case, runs, warmup, python)
+
+    monkeypatch.setattr(module, "run_case", fake_run_case)
+    monkeypatch.setattr(module, "run_torch", logged_run_torch)
+    module.calls = calls
+    return module
+
+
+def fake_torch(tmp_path):
+    path = tmp_path / "python"
+    path.write_text(FAKE_TORCH)
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_twin_alternates_with_ours_and_the_ratio_is_ours_over_torch(bench, tmp_path, capsys):
+    code = bench.main(["--cases", "p2c256_nofaceid", "--modes", "tuned", "--runs", "3",
+                       "--warmup", "1", "--rounds", "2", "--threads", "1",
+                       "--torch-python", fake_torch(tmp_path)])
+    assert code == 0
+    assert [c[0] for c in bench.calls] == ["ours", "torch", "ours", "torch"]
+    assert all(c[-2:] == (3, 1) for c in bench.calls)  # the same iteration counts
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 5  # four runs, then the summary
+    twin, summary = lines[1], lines[-1]
+    assert twin["case"] == "p2c256_nofaceid" and twin["twin"] == "p2c256"
+    assert twin["framework"] == "torch fake"  # the fake was asked for the twin p2c256
+    assert twin["threads"] == "1"  # --threads reaches PyTorch's process too
+    assert summary["mode"] == "vs_torch" and summary["rounds"] == 2
+    assert summary["x_torch_rounds"] == [1.5, 2.0]  # 3/2 and 4/2
+    assert summary["x_torch"] == 1.75 and summary["s_per_iter"] == 3.5
+    assert summary["peak_rss_mb"] == 1600.0 and summary["rss_x_torch"] == 1.6
+
+
+def test_a_case_without_twin_runs_alone(bench, tmp_path, capsys):
+    assert bench.main(["--cases", "cgan32", "--modes", "tuned", "--torch-python",
+                       fake_torch(tmp_path)]) == 0
+    assert [c[0] for c in bench.calls] == ["ours"]
+    assert "x_torch" not in capsys.readouterr().out
+
+
+def test_a_missing_torch_interpreter_is_an_error_in_the_summary(bench, tmp_path, capsys):
+    assert bench.main(["--cases", "dcgan64", "--modes", "tuned", "--torch-python",
+                       str(tmp_path / "no-python")]) == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert summary["mode"] == "vs_torch" and "no-python" in summary["error"][0]
+    assert "x_torch" not in summary
+
+
+def test_a_bad_flag_is_one_line(bench, capsys):
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--torch-pyton", "/usr/bin/python"])
+    assert exc.value.code == 2
+    assert "--torch-pyton" in one_error_line(capsys)
+
+
+def test_report_leads_with_the_ratios_and_keeps_the_notes_written_by_hand(tmp_path):
+    report = load_script("tools/benchmark_report.py")
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# old\n\n" + report.HAND_KEPT + "\n## Tried\n| lever |\n")
+    pair = {"case": "dcgan64", "twin": "dcgan64", "s_per_iter": 2.6, "torch_s_per_iter": 2.0,
+            "x_torch": 1.3, "peak_rss_mb": 800.0, "torch_peak_rss_mb": 700.0,
+            "rss_x_torch": 1.14}
+    row = {"case": "dcgan64", "mode": "tuned", "batch": 64, "median_s_per_iter": 2.6,
+           "img_per_s": 24.6, "gflop_per_iter": 160.0, "gflop_per_s": 61.5,
+           "peak_rss_mb": 800.0, "load_1min": 2.1}
+    lines = report.render("header", {"tuned": {"paddle_gflop_per_s": 123.0}}, [row], [pair],
+                          [], {"tuned": "ppgan_lite"})
+    report.write(str(path), lines)
+    text = path.read_text()
+    assert text.index("Side by side with PyTorch") < text.index("Training iterations")
+    assert "| dcgan64 | dcgan64 | 2.6 | 2.0 | 1.3x | 800.0 | 700.0 | 1.14x |" in text
+    assert "| 50% | 800.0 | 2.1 |" in text  # 61.5 of 123 GFLOP/s
+    assert text.endswith(report.HAND_KEPT + "\n## Tried\n| lever |\n")
+    assert "# old" not in text
+
+
+def test_report_runs_the_pairs_and_writes_the_ratio_table(bench, tmp_path, capsys):
+    path = tmp_path / "docs" / "benchmarks.md"
+    assert bench.main(["--report", str(path), "--cases", "dcgan64", "--runs", "1",
+                       "--warmup", "0", "--threads", "1",
+                       "--torch-python", fake_torch(tmp_path)]) == 0
+    text = path.read_text()
+    assert "--report --cases dcgan64 --runs 1 --warmup 0 --torch-python PYTHON --threads 1" in text
+    # ours: matmul x2 first, then 5.0 s against the fake's 2.0 s
+    assert "| dcgan64 | dcgan64 | 5.0 | 2.0 | 2.5x |" in text
+    assert text.count("| dcgan64 | tuned + ") == 4  # the DCGAN experiments, a row each
