@@ -23,25 +23,14 @@ def header(cases, runs, warmup, torch_python, rounds, threads):
              + (f" --threads {threads}" if threads else ""))
     return (
         f"Written by `python tools/benchmark.py --report{flags}` on "
-        f"{time.strftime('%Y-%m-%d %H:%M')}: {cpu_model()} ({runtime.cpu_vendor()}), {cores} "
-        f"usable cores, Python {platform.python_version()}; load average at the end "
+        f"{time.strftime('%Y-%m-%d %H:%M')}: {runtime.cpu_model()} ({runtime.cpu_vendor()}), "
+        f"{cores} usable cores, Python {platform.python_version()}; load average at the end "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min; each run's own 1-min "
         f"figure is in the tables, ~{cores} when nothing else runs). Median of the timed runs "
         "after the warm-up; every run in a fresh process. A training iteration is one full "
         "`train_iter` (all D and G steps) on a synthetic batch; GFLOP counts conv/linear work "
         "on the shapes used (backward as 2x forward). Absolute times move by 1.5x and more "
         "between days on shared machines: read the ratios.")
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def render(header, roofline, rows, pairs, experiments, names):

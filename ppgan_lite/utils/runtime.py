@@ -22,15 +22,26 @@ def usable_cores():
         return os.cpu_count() or 1
 
 
-def cpu_vendor():
+def _cpuinfo(field):
+    """The first ``field`` of /proc/cpuinfo, or None (not Linux, no such field)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("vendor_id"):
+                if line.startswith(field):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return "unknown"
+    return None
+
+
+def cpu_vendor():
+    return _cpuinfo("vendor_id") or "unknown"
+
+
+def cpu_model():
+    import platform
+
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def _set_default(key, value, reason):
