@@ -23,14 +23,16 @@ def video_output_file(predictor, path, output_file, suffix):
     return os.path.join(predictor.output_path, f"{stem}_{suffix}.mp4")
 
 
-def map_video_frames(path, output_file, frame_fn, progress=None, stage=None):
+def map_video_frames(path, output_file, frame_fn, progress=None, stage=None, check=None):
     """Write ``frame_fn(rgb_frame)`` (an RGB uint8 image, the same size every frame)
     for each frame of the video ``path`` into the mp4 ``output_file``.
 
     The video is written under a temporary name and renamed when complete, so a
     stopped run leaves no half video. ``stage(name)``, if given, is a context manager
-    that times 'read' and 'write'; ``progress(done, total)`` is called per frame.
-    Returns (fps, frames); raises ImageReadError when no frame decodes.
+    that times 'read' and 'write'; ``progress(done, total)`` is called per frame;
+    ``check(frames)``, called before the rename, may raise to refuse the video (an
+    earlier ``output_file`` then stays as it was). Returns (fps, frames); raises
+    ImageReadError when no frame decodes.
     """
     stage = stage or (lambda name: contextlib.nullcontext())
     capture = open_video(path)
@@ -57,6 +59,11 @@ def map_video_frames(path, output_file, frame_fn, progress=None, stage=None):
             frames += 1
             if progress is not None:
                 progress(frames, max(total, frames))
+        if writer is None:
+            raise ImageReadError(f"cannot read video '{path}': no frame could be decoded")
+        writer.release()
+        if check is not None:
+            check(frames)
     except BaseException:
         if writer is not None:
             writer.release()
@@ -65,9 +72,6 @@ def map_video_frames(path, output_file, frame_fn, progress=None, stage=None):
         raise
     finally:
         capture.release()
-    if writer is None:
-        raise ImageReadError(f"cannot read video '{path}': no frame could be decoded")
-    writer.release()
     os.replace(partial, output_file)
     return fps, frames
 
@@ -97,12 +101,14 @@ def cartoonize_video(predictor, path, output_file=None, detect_every=10, smoothi
             state["last"] = predictor.cartoonize(rgb, landmarks).cartoon
         return state["last"]
 
+    def some_face(frames):
+        if state["lost"] == frames:
+            raise FaceNotFoundError(f"no face found in any of the {frames} frames of "
+                                    f"'{path}': use a video with a visible frontal face")
+
     predictor._start_timing()
-    fps, frames = map_video_frames(path, output_file, cartoon, progress, predictor.stage)
-    if state["lost"] == frames:
-        os.remove(output_file)
-        raise FaceNotFoundError(f"no face found in any of the {frames} frames of '{path}': "
-                                f"use a video with a visible frontal face")
+    fps, frames = map_video_frames(path, output_file, cartoon, progress, predictor.stage,
+                                   check=some_face)
     predictor._report_timing()
     return {"output": output_file, "fps": fps, "frames": frames,
             "frames_without_face": state["lost"]}

@@ -192,6 +192,11 @@ def test_video_without_any_face_is_one_line_and_leaves_no_file(cli, small_checkp
     assert err == [f"error: no face found in any of the 3 frames of '{video}': use a video "
                    f"with a visible frontal face"]
     assert os.listdir(out) == []  # neither the video nor its temporary file
+    (out / "gray_cartoon.mp4").write_bytes(b"an earlier run's cartoon")
+    assert cli.main(["--video", video, "--output_path", str(out), "--weight_path",
+                     small_checkpoint, "--backend", "dynamic", "--output_size", "96"]) == 2
+    assert os.listdir(out) == ["gray_cartoon.mp4"]  # refused before it was replaced
+    assert (out / "gray_cartoon.mp4").read_bytes() == b"an earlier run's cartoon"
 
 
 def test_video_is_tracked_frame_by_frame(cli, small_checkpoint, astronaut, tmp_path, capsys):
