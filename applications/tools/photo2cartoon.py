@@ -148,13 +148,10 @@ def run_folder(predictor, args):
     import numpy as np
     from tqdm import tqdm
 
-    from ppgan_lite.utils.errors import DataError, PPGanLiteError
-    from ppgan_lite.utils.image_io import list_images
+    from ppgan_lite.utils.errors import PPGanLiteError
+    from ppgan_lite.utils.image_io import require_images
 
-    paths = list_images(args.input_dir)
-    if not paths:
-        raise DataError(f"no images in '{args.input_dir}' (looked for .jpg, .png, .bmp, "
-                        f".tif, .webp ...)")
+    paths = require_images(args.input_dir)
     failures, stage_times = [], {}
     for path, name in zip(tqdm(paths, desc="photo2cartoon", unit="img"), output_names(paths)):
         try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..utils.errors import ConfigError, DataError, PPGanLiteError, WeightsNotFoundError
+from ..utils.errors import ConfigError, PPGanLiteError, WeightsNotFoundError
 from .base_predictor import BasePredictor, build_generator, logger
 
 APP = "translation"
@@ -293,12 +293,9 @@ class TranslationPredictor(BasePredictor):
         files that cannot be read. ``progress`` wraps the list of paths (e.g. tqdm).
         Returns {'written': [paths], 'failed': [(file, reason)], 'preview': the first
         ``preview`` (input, output) pairs}."""
-        from ..utils.image_io import list_images
+        from ..utils.image_io import require_images
 
-        paths = list_images(folder)
-        if not paths:
-            raise DataError(f"no images in '{folder}' (looked for .jpg, .png, .bmp, .tif, "
-                            f".webp ...)")
+        paths = require_images(folder)
         written, failed, pairs = [], [], []
         for path in (progress(paths) if progress else paths):
             try:

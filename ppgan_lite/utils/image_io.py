@@ -272,3 +272,13 @@ def list_images(folder, recursive=False, extensions=IMAGE_EXTENSIONS):
         if not recursive:
             break
     return [os.path.join(folder, rel) for rel in sorted(found)]
+
+
+def require_images(folder):
+    """``list_images(folder)``, and a DataError where the folder holds none (what a
+    predictor's folder run needs before it starts)."""
+    paths = list_images(folder)
+    if not paths:
+        raise DataError(f"no images in '{os.fspath(folder)}' (looked for .jpg, .png, .bmp, "
+                        f".tif, .webp ...)")
+    return paths

@@ -109,7 +109,9 @@ def test_bad_inputs_are_one_line(checkpoint, photos, tmp_path, capsys):
     out = tmp_path / "out"
     text = tmp_path / "notes.png"
     text.write_text("not an image")
+    (tmp_path / "empty").mkdir()
     cases = [
+        (["--weight_path", checkpoint, "--input_dir", tmp_path / "empty"], "no images in"),
         (["--weight_path", tmp_path / "none.ckpt.npz", "--input_image", photos / "a.png"],
          "does not exist"),
         (["--weight_path", checkpoint, "--input_image", tmp_path / "none.png"], "no such file"),
