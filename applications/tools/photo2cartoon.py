@@ -74,9 +74,7 @@ def main(argv=None):
     try:
         check_inputs(args)
         get_logger()  # shows the one-time export notice of a new weights file
-        paddle = import_paddle_quietly()
-        if args.cpu:
-            paddle.set_device("cpu")
+        import_paddle_quietly(cpu=args.cpu)
         from ppgan_lite.apps import Photo2CartoonPredictor
 
         predictor = Photo2CartoonPredictor(

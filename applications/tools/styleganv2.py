@@ -74,9 +74,7 @@ def run(args):
     check_numbers(args)
     make_dirs(args.output_path, "--output_path")
     get_logger()  # shows the one-time export notice of a new weights file
-    paddle = import_paddle_quietly()
-    if args.cpu:
-        paddle.set_device("cpu")
+    import_paddle_quietly(cpu=args.cpu)
     from ppgan_lite.apps import StyleGANv2Predictor
 
     predictor = StyleGANv2Predictor(

@@ -51,9 +51,7 @@ def run(args):
         if not os.path.isfile(path):  # before the generator loads
             raise DataError(f"{flag} '{path}' does not exist: pass an .npy W+ latent")
     make_dirs(args.output_path, "--output_path")
-    paddle = import_paddle_quietly()
-    if args.cpu:
-        paddle.set_device("cpu")
+    import_paddle_quietly(cpu=args.cpu)
     from ppgan_lite.apps import StyleGANv2MixingPredictor
 
     predictor = StyleGANv2MixingPredictor(

@@ -172,16 +172,20 @@ class _QuietPaddleImport:
         return spec
 
 
-def import_paddle_quietly():
+def import_paddle_quietly(cpu=False):
     """Import paddle without its warning that OMP_NUM_THREADS is above 1: with one
     process per machine (as here) more threads are exactly what is wanted, and the
-    trainer logs the setting it chose."""
+    trainer logs the setting it chose. ``cpu``: run on the CPU even where a GPU is
+    (the applications' ``--cpu``)."""
     if "paddle" in sys.modules:
-        return sys.modules["paddle"]
-    saved = sys.stderr
-    sys.stderr = _DropLines(saved, _OMP_WARNING)
-    try:
-        import paddle
-    finally:
-        sys.stderr = saved
+        paddle = sys.modules["paddle"]
+    else:
+        saved = sys.stderr
+        sys.stderr = _DropLines(saved, _OMP_WARNING)
+        try:
+            import paddle
+        finally:
+            sys.stderr = saved
+    if cpu:
+        paddle.set_device("cpu")
     return paddle
