@@ -29,6 +29,7 @@ import paddle
 from ..utils.errors import ConfigError, DataError
 from ..utils.registry import CRITERIONS, DISCRIMINATORS, GENERATORS, MODELS, build
 from .base_model import BaseModel, GeneratorNet, NetInput
+from .diffaugment import diff_augment, parse_policy
 from .styleganv2_parts import (LogisticGANLoss, MeanLatentCache, TruncatedGenerator,
                                ema_beta, lazy_ratio, path_length_penalty, r1_penalty,
                                update_ema)
@@ -52,7 +53,7 @@ class StyleGAN2Model(BaseModel):
                  num_style_feat=None, mixing_prob=0.9, r1_reg_weight=10.0,
                  path_reg_weight=2.0, path_batch_shrink=2.0, params=None,
                  max_eval_steps=50000, path_length_decay=0.01, ema_kimg=None,
-                 ema_rampup=None):
+                 ema_rampup=None, diffaugment=None):
         super().__init__()
         self.nets["gen"] = build(generator, GENERATORS, "model.generator")
         if discriminator:
@@ -85,6 +86,7 @@ class StyleGAN2Model(BaseModel):
         self.path_batch_shrink = path_batch_shrink
         self.path_length_decay = float(path_length_decay)
         self.ema_kimg, self.ema_rampup = ema_kimg, ema_rampup
+        self.diffaugment = parse_policy(diffaugment)
         self.max_eval_steps = max_eval_steps
         self.gan_criterion = _build_criterion(gan_criterion)
         self.mean_path_length = 0.0
@@ -124,12 +126,19 @@ class StyleGAN2Model(BaseModel):
             {"z": z, "truncation": np.ones((n, 1), "float32")})
 
     # ------------------------------------------------------------ D
+    def discriminate(self, images):
+        """D's logits, on images augmented by ``diffaugment`` when it is set (the same
+        policy for real and fake, in every term: Zhao et al. 2020)."""
+        if self.diffaugment:
+            images = diff_augment(images, self.diffaugment)
+        return self.nets["disc"](images)
+
     def backward_D(self):
         with paddle.no_grad():
             codes, inject = self.latent_codes(self.real.shape[0])
             fake, _ = self.nets["gen"](codes, inject_index=inject)
-        real_pred = self.nets["disc"](self.real)
-        fake_pred = self.nets["disc"](fake)
+        real_pred = self.discriminate(self.real)
+        fake_pred = self.discriminate(fake)
         loss = (self.gan_criterion(real_pred, True, is_disc=True)
                 + self.gan_criterion(fake_pred, False, is_disc=True))
         self.backward(loss, "optimD")
@@ -140,7 +149,7 @@ class StyleGAN2Model(BaseModel):
     def backward_D_r1(self):
         real = self.real.detach()
         real.stop_gradient = False
-        r1 = r1_penalty(self.nets["disc"](real), real)
+        r1 = r1_penalty(self.discriminate(real), real)  # w.r.t. the un-augmented image
         self.backward(self.r1_reg_weight / 2 * r1 * self.disc_iters, "optimD")
         self.losses["D_r1"] = r1.detach()
 
@@ -148,7 +157,7 @@ class StyleGAN2Model(BaseModel):
     def backward_G(self):
         codes, inject = self.latent_codes(self.real.shape[0])
         fake, _ = self.nets["gen"](codes, inject_index=inject)
-        loss = self.gan_criterion(self.nets["disc"](fake), True, is_disc=False)
+        loss = self.gan_criterion(self.discriminate(fake), True, is_disc=False)
         self.backward(loss, "optimG")
         self.losses["G_loss"] = loss
         self.visual_items["real"] = self.real

@@ -291,11 +291,11 @@ def test_paddlegans_ffhq_config_loads_with_its_own_keys():
     assert cfg.model.params == {"gen_iters": 4, "disc_iters": 16}
 
 
-def trainer_config(root, iters):
+def trainer_config(root, iters, diffaugment=None):
     return validate_config(to_attr_dict({
         "total_iters": iters, "output_dir": "unused",
         "model": model_config(params={"gen_iters": 2, "disc_iters": 4}, ema_kimg=0.01,
-                              ema_rampup=0.05),
+                              ema_rampup=0.05, diffaugment=diffaugment),
         "dataset": {"train": {"name": "DigitsDataset", "size": 16, "channels": 3, "per_class": 2,
                               "batch_size": 4}},
         "optimizer": optimizer_config(),
@@ -305,16 +305,17 @@ def trainer_config(root, iters):
     }))
 
 
-def test_an_interrupted_run_resumed_equals_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("diffaugment", [None, "color,translation,cutout"])
+def test_an_interrupted_run_resumed_equals_an_uninterrupted_one(tmp_path, diffaugment):
     from ppgan_lite.engine.trainer import Trainer
     from ppgan_lite.utils.checkpoint import load_state
     from ppgan_lite.utils.logger import read_jsonl
 
-    whole = Trainer(trainer_config(tmp_path, 6), str(tmp_path / "whole"), seed=3)
+    whole = Trainer(trainer_config(tmp_path, 6, diffaugment), str(tmp_path / "whole"), seed=3)
     final = whole.train()
     halfway = str(tmp_path / "whole" / "checkpoints" / "iter_00000003.ckpt.npz")
-    resumed = Trainer(trainer_config(tmp_path, 6), str(tmp_path / "resumed"), seed=3,
-                      resume=halfway)
+    resumed = Trainer(trainer_config(tmp_path, 6, diffaugment), str(tmp_path / "resumed"),
+                      seed=3, resume=halfway)
     assert resumed.current_iter == 3
     again = resumed.train()
     a, b = load_state(final), load_state(again)
