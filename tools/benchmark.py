@@ -390,7 +390,7 @@ def main(argv=None):
                 res = run_case(case, mode, args.runs, args.warmup)
             results[(case, mode)] = res
             tuned, base = results.get((case, "tuned")), results.get((case, "defaults"))
-            if tuned and base and "error" not in tuned and "error" not in base:
+            if tuned and base and all("median_s_per_iter" in r for r in (tuned, base)):
                 res["speedup_vs_defaults"] = round(
                     base["median_s_per_iter"] / tuned["median_s_per_iter"], 2)
             print(json.dumps(summary if paired else res), flush=True)

@@ -162,3 +162,14 @@ def test_report_runs_the_pairs_and_writes_the_ratio_table(bench, tmp_path, capsy
     # ours: matmul x2 first, then 5.0 s against the fake's 2.0 s
     assert "| dcgan64 | dcgan64 | 5.0 | 2.0 | 2.5x |" in text
     assert text.count("| dcgan64 | tuned + ") == 4  # the DCGAN experiments, a row each
+
+
+def test_a_generation_case_in_both_modes_prints_both_without_a_ratio(monkeypatch, capsys):
+    """Generation cases report s/image per backend, not s/iter: no speedup is computed."""
+    module = load_script("tools/benchmark.py")
+    monkeypatch.setattr(module, "run_case", lambda case, mode, runs, warmup: {
+        "case": case, "mode": mode, "backends": {"dynamic": {"s_per_image": 8.0}}})
+    assert module.main(["--cases", "stylegan2_gen1024", "--runs", "1", "--warmup", "0"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["mode"] for r in lines] == ["tuned", "defaults"]
+    assert all("speedup_vs_defaults" not in r for r in lines)
