@@ -291,6 +291,29 @@ def test_discriminator_batch_not_in_groups_of_four_is_one_line():
     assert "\n" not in str(err.value)
 
 
+def test_discriminator_stddev_group_and_features_are_settable():
+    """stddev_group / stddev_feat feed minibatch_stddev (tested against numpy in
+    test_stylegan2_layers); 4 and 1, PaddleGAN's, keep its shapes."""
+    paddle.seed(0)
+    wide = StyleGANv2Discriminator(8, channels={4: 4, 8: 4}, stddev_group=8, stddev_feat=2)
+    assert wide.final_conv[0].weight.shape == [4, 6, 3, 3]  # 4 features + 2 stddev maps
+    assert StyleGANv2Discriminator(8, channels={4: 4, 8: 4}).final_conv[0].weight.shape == \
+        [4, 5, 3, 3]
+    seen = []
+    wide.final_conv.register_forward_pre_hook(lambda layer, inputs: seen.append(inputs[0]))
+    x = paddle.randn([8, 3, 8, 8])
+    wide(x)
+    feats = wide.convs(x).numpy()  # one group of all 8 samples, two halves of the channels
+    std = np.sqrt(feats.reshape(8, 2, 2, 4, 4).var(axis=0) + 1e-8).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(seen[0].numpy()[:, 4:, 0, 0], np.tile(std, (8, 1)), atol=1e-5)
+    with pytest.raises(ConfigError, match="multiple of 8"):
+        wide(paddle.zeros([12, 3, 8, 8]))
+    for kwargs, match in ((dict(stddev_group=0), "stddev_group"),
+                          (dict(stddev_feat=3), "stddev_feat 3 must divide")):
+        with pytest.raises(ConfigError, match=match):
+            StyleGANv2Discriminator(8, channels={4: 4, 8: 4}, **kwargs)
+
+
 def test_mean_latent_and_get_latent_and_make_noise():
     g = StyleGANv2Generator(16, 8, 2, channels=SMALL)
     paddle.seed(3)

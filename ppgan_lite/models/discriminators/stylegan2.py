@@ -6,7 +6,9 @@ Constructor and parameter names are PaddleGAN's ``StyleGANv2Discriminator``
 ConvLayer then one ResBlock per 2x downsampling), ``final_conv``, ``final_linear``.
 Each ConvLayer is a Sequential [Blur (downsampling only), EqualConv2D, FusedLeakyReLU],
 so its keys are ``<i>.weight`` / ``<i>.bias`` as PaddleGAN's. ``channels`` (a
-{resolution: width} table, default PaddleGAN's) is the one addition.
+{resolution: width} table, default PaddleGAN's) and the minibatch-stddev group and
+feature count (``stddev_group``, ``stddev_feat``; PaddleGAN fixes 4 and 1) are the
+additions.
 
 Fixed: PaddleGAN's ResBlock ignores the discriminator's ``blur_kernel`` (its convs use
 [1, 3, 3, 1] whatever is passed); here every blur uses the kernel given. Same result for
@@ -16,6 +18,7 @@ import math
 
 import paddle.nn as nn
 
+from ...utils.errors import ConfigError
 from ...utils.registry import DISCRIMINATORS
 from ..layers.equalized import (EqualConv2D, EqualLinear, check_size, minibatch_stddev,
                                 stylegan_channels)
@@ -62,13 +65,19 @@ class ResBlock(nn.Layer):
 
 @DISCRIMINATORS.register()
 class StyleGANv2Discriminator(nn.Layer):
-    """Image [N, 3, size, size] -> logit [N, 1]. N must be a multiple of 4 or below 4
-    (the minibatch-stddev groups)."""
+    """Image [N, 3, size, size] -> logit [N, 1]. N must be a multiple of
+    ``stddev_group`` or below it (the minibatch-stddev groups; PaddleGAN's 4, with one
+    feature). StyleGAN2-ADA's small-image config groups 32 samples: a larger group
+    tells D more about the fakes' diversity."""
 
-    def __init__(self, size, channel_multiplier=2, blur_kernel=(1, 3, 3, 1), channels=None):
+    def __init__(self, size, channel_multiplier=2, blur_kernel=(1, 3, 3, 1), channels=None,
+                 stddev_group=4, stddev_feat=1):
         super().__init__()
         who = "StyleGANv2Discriminator"
         check_size(size, who)
+        for name, value in (("stddev_group", stddev_group), ("stddev_feat", stddev_feat)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{who} {name} must be an integer >= 1, got {value!r}")
         check_blur_kernel(blur_kernel, who)
         ch = stylegan_channels(size, channel_multiplier, channels, who)
         convs = [ConvLayer(3, ch[size], 1)]
@@ -77,9 +86,12 @@ class StyleGANv2Discriminator(nn.Layer):
             convs.append(ResBlock(in_channel, ch[2 ** (i - 1)], blur_kernel))
             in_channel = ch[2 ** (i - 1)]
         self.convs = Sequential(*convs)
-        self.stddev_group = 4
-        self.stddev_feat = 1
-        self.final_conv = ConvLayer(in_channel + 1, ch[4], 3)
+        if in_channel % stddev_feat:
+            raise ConfigError(f"{who} stddev_feat {stddev_feat} must divide the 4x4 width "
+                              f"{in_channel}")
+        self.stddev_group = stddev_group
+        self.stddev_feat = stddev_feat
+        self.final_conv = ConvLayer(in_channel + stddev_feat, ch[4], 3)
         self.final_linear = Sequential(
             EqualLinear(ch[4] * 4 * 4, ch[4], activation="fused_lrelu"),
             EqualLinear(ch[4], 1))
