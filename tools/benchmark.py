@@ -90,8 +90,10 @@ TORCH_TWINS = {"dcgan64": "dcgan64", "dcgan32": "dcgan32",
                "p2c256_nofaceid": "p2c256", "p2c128_nofaceid": "p2c128"}
 # backend, or (backend, segmentation): faceseg with random weights costs what
 # PaddleGAN's trained ones do
+# (backend, face mask, generator): "unet" is the pix2pix U-Net that
+# configs/pix2pix_photo2cartoon.yaml distils the cartoon generator into
 PREDICTOR_BACKENDS = ("onnxruntime", "paddle", "dynamic", ("onnxruntime", "faceseg"),
-                      ("dynamic", "faceseg"))
+                      ("dynamic", "faceseg"), ("onnxruntime", "selfie", "unet"))
 SETTINGS = {"tuned": "ppgan_lite (threads = cores, MKL AVX2 path on AMD)",
             "defaults": "Paddle defaults (1 thread)"}
 # tuned + one change: what the training step would gain from it
@@ -203,7 +205,7 @@ def _bf16_notes(paddle, model):
 def _predictor_worker(runs, warmup):
     """Photo2CartoonPredictor on the astronaut upscaled to 1024 px, per backend: the
     full-size P2C generator (light, ngf 32, 256 px) with random weights, which cost the
-    same as trained ones."""
+    same as trained ones, and the pix2pix U-Net it can be distilled into."""
     import tempfile
 
     import cv2
@@ -215,21 +217,28 @@ def _predictor_worker(runs, warmup):
     from ppgan_lite.utils.registry import GENERATORS, build
 
     paddle.seed(0)
-    net = build({"name": "ResnetUGATITP2CGenerator"}, GENERATORS)
     tmp = tempfile.mkdtemp(prefix="ppgan-lite-bench-")
-    weights = os.path.join(tmp, "photo2cartoon_genA2B_weight.pdparams")
-    paddle.save(net.state_dict(), weights)
+    generators = {"p2c": {"name": "ResnetUGATITP2CGenerator"},
+                  "unet": {"name": "UnetGenerator", "input_nc": 3, "output_nc": 3,
+                           "num_downs": 8, "ngf": 64, "norm_type": "batch"}}
+    weight_files = {}
+    for kind, cfg in generators.items():
+        weight_files[kind] = os.path.join(tmp, f"{kind}_genA2B_weight.pdparams")
+        paddle.save(build(cfg, GENERATORS).state_dict(), weight_files[kind])
     faceseg = os.path.join(tmp, "faceseg_FCN-HRNetW18.pdparams")
     paddle.save(FaceSegNet().state_dict(), faceseg)
     photo = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
     out = {"case": "predictor", "photo": "1024x1024", "runs": runs, "backends": {}}
     for choice in PREDICTOR_BACKENDS:
-        backend, seg = choice if isinstance(choice, tuple) else (choice, "selfie")
-        label = backend if seg == "selfie" else f"{backend} + {seg}"
+        backend, seg, kind = (tuple(choice) + ("selfie", "p2c")[len(choice) - 1:]
+                              if isinstance(choice, tuple) else (choice, "selfie", "p2c"))
+        label = " + ".join([backend] + [seg] * (seg != "selfie")
+                           + ["U-Net generator"] * (kind == "unet"))
         os.environ["PPGAN_LITE_CACHE"] = os.path.join(tmp, "cache")
         try:
             predictor = Photo2CartoonPredictor(
-                output_path=os.path.join(tmp, "out"), weight_path=weights, backend=backend,
+                output_path=os.path.join(tmp, "out"), weight_path=weight_files[kind],
+                backend=backend,
                 seg=seg, seg_weight_path=faceseg if seg == "faceseg" else None)
         except Exception as exc:  # onnxruntime not installed, for one
             out["backends"][label] = {"error": str(exc).splitlines()[0]}
