@@ -10,7 +10,6 @@ numpy arrays, uint8 or float, gray or RGB from everyone else. ``as_nhwc_255``
 turns all of those into one form (float64 NHWC in [0, 255]) and rejects the rest
 with a one-line error that names the shape or range it got and what it expected.
 """
-import numbers
 
 import numpy as np
 
@@ -113,12 +112,6 @@ def check_same_shape(preds, gts, owner):
     if preds.shape != gts.shape:
         raise DataError(f"{owner}: predictions have shape {list(preds.shape)} and ground "
                         f"truth {list(gts.shape)} (as NHWC); they must match image for image")
-
-
-def check_positive_int(value, what, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ConfigError(f"{what} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 class Metric:

@@ -25,9 +25,9 @@ OpenCV-stylised 0.909, Grace Hopper 0.886, an LFW face 0.832.
 import numpy as np
 import paddle
 
-from ..utils.errors import ConfigError, DataError, FaceNotFoundError
+from ..utils.errors import ConfigError, DataError, FaceNotFoundError, check_positive_int
 from ..utils.registry import METRICS
-from .base import Metric, check_positive_int, to_rgb
+from .base import Metric, to_rgb
 from .fid import FeatureDistributionMetric
 
 SAME_PERSON_DISTANCE = 0.6

@@ -23,9 +23,9 @@ import os
 import numpy as np
 
 from ..utils.fileio import atomic_write
-from ..utils.errors import ConfigError, DataError
+from ..utils.errors import ConfigError, DataError, check_positive_int
 from ..utils.registry import METRICS
-from .base import Metric, check_positive_int, to_numpy, to_rgb
+from .base import Metric, to_numpy, to_rgb
 from .inception import InceptionFeatures
 
 

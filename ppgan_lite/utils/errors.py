@@ -3,6 +3,7 @@
 Each message is one line that names the problem and the fix; the CLIs print it
 and exit with code 2 instead of showing a traceback.
 """
+import numbers
 
 
 class PPGanLiteError(Exception):
@@ -31,6 +32,13 @@ class WeightsNotFoundError(PPGanLiteError):
 
 class TrainingDivergedError(PPGanLiteError):
     """A loss became NaN or Inf."""
+
+
+def check_positive_int(value, what, minimum=1):
+    """``value`` as an int, or a ConfigError '<what> must be an integer >= <minimum>'."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ConfigError(f"{what} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def run_cli(work, *args, **kwargs):

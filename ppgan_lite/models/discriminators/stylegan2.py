@@ -18,7 +18,7 @@ import math
 
 import paddle.nn as nn
 
-from ...utils.errors import ConfigError
+from ...utils.errors import ConfigError, check_positive_int
 from ...utils.registry import DISCRIMINATORS
 from ..layers.equalized import (EqualConv2D, EqualLinear, check_size, minibatch_stddev,
                                 stylegan_channels)
@@ -75,9 +75,8 @@ class StyleGANv2Discriminator(nn.Layer):
         super().__init__()
         who = "StyleGANv2Discriminator"
         check_size(size, who)
-        for name, value in (("stddev_group", stddev_group), ("stddev_feat", stddev_feat)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{who} {name} must be an integer >= 1, got {value!r}")
+        stddev_group = check_positive_int(stddev_group, f"{who} stddev_group")
+        stddev_feat = check_positive_int(stddev_feat, f"{who} stddev_feat")
         check_blur_kernel(blur_kernel, who)
         ch = stylegan_channels(size, channel_multiplier, channels, who)
         convs = [ConvLayer(3, ch[size], 1)]
