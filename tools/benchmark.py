@@ -88,12 +88,12 @@ CASES = {
 # our case -> its twin in tools/torch_reference.py (same nets, losses, optimizers)
 TORCH_TWINS = {"dcgan64": "dcgan64", "dcgan32": "dcgan32",
                "p2c256_nofaceid": "p2c256", "p2c128_nofaceid": "p2c128"}
-# backend, or (backend, segmentation): faceseg with random weights costs what
-# PaddleGAN's trained ones do
-# (backend, face mask, generator): "unet" is the pix2pix U-Net that
-# configs/pix2pix_photo2cartoon.yaml distils the cartoon generator into
-PREDICTOR_BACKENDS = ("onnxruntime", "paddle", "dynamic", ("onnxruntime", "faceseg"),
-                      ("dynamic", "faceseg"), ("onnxruntime", "selfie", "unet"))
+# (backend, face mask, generator): faceseg with random weights costs what PaddleGAN's
+# trained ones do; "unet" is the pix2pix U-Net that configs/pix2pix_photo2cartoon.yaml
+# distils the cartoon generator ("p2c") into
+PREDICTOR_BACKENDS = (("onnxruntime", "selfie", "p2c"), ("paddle", "selfie", "p2c"),
+                      ("dynamic", "selfie", "p2c"), ("onnxruntime", "faceseg", "p2c"),
+                      ("dynamic", "faceseg", "p2c"), ("onnxruntime", "selfie", "unet"))
 SETTINGS = {"tuned": "ppgan_lite (threads = cores, MKL AVX2 path on AMD)",
             "defaults": "Paddle defaults (1 thread)"}
 # tuned + one change: what the training step would gain from it
@@ -229,17 +229,14 @@ def _predictor_worker(runs, warmup):
     paddle.save(FaceSegNet().state_dict(), faceseg)
     photo = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
     out = {"case": "predictor", "photo": "1024x1024", "runs": runs, "backends": {}}
-    for choice in PREDICTOR_BACKENDS:
-        backend, seg, kind = (tuple(choice) + ("selfie", "p2c")[len(choice) - 1:]
-                              if isinstance(choice, tuple) else (choice, "selfie", "p2c"))
+    for backend, seg, kind in PREDICTOR_BACKENDS:
         label = " + ".join([backend] + [seg] * (seg != "selfie")
                            + ["U-Net generator"] * (kind == "unet"))
         os.environ["PPGAN_LITE_CACHE"] = os.path.join(tmp, "cache")
         try:
             predictor = Photo2CartoonPredictor(
                 output_path=os.path.join(tmp, "out"), weight_path=weight_files[kind],
-                backend=backend,
-                seg=seg, seg_weight_path=faceseg if seg == "faceseg" else None)
+                backend=backend, seg=seg, seg_weight_path=faceseg if seg == "faceseg" else None)
         except Exception as exc:  # onnxruntime not installed, for one
             out["backends"][label] = {"error": str(exc).splitlines()[0]}
             continue
