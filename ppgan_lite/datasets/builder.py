@@ -180,11 +180,19 @@ class DataLoader:
 
     @staticmethod
     def _worker_batches(batches):
-        for batch in batches:
-            if _ERROR_KEY in batch:
-                name, message = batch[_ERROR_KEY]
-                raise getattr(errors, name, DataError)(message)
-            yield batch
+        # A pass left early (an error, a ``next(iter(loader))``, a break) stops its
+        # worker processes here, when the pass ends or is dropped, instead of at
+        # interpreter exit, where their logging fails with "--- Logging error ---".
+        try:
+            for batch in batches:
+                if _ERROR_KEY in batch:
+                    name, message = batch[_ERROR_KEY]
+                    raise getattr(errors, name, DataError)(message)
+                yield batch
+        finally:
+            shutdown = getattr(batches, "_try_shutdown_all", None)
+            if shutdown is not None:
+                shutdown()
 
     def _serial_batches(self, batches):
         for keys in batches:

@@ -1,3 +1,6 @@
+import multiprocessing
+import time
+
 import numpy as np
 import paddle
 import pytest
@@ -122,3 +125,20 @@ def test_sample_errors_reach_the_caller_as_data_errors(tmp_path, num_workers):
              "pipeline": [{"name": "CenterCrop", "size": 9}]}]
     with pytest.raises(DataError, match="smaller than the crop"):  # in a sample
         next(iter(build_dataloader(dict(cfg, preprocess=crop), is_train=False)))
+
+
+def test_a_pass_left_early_stops_its_workers(train_cfg):
+    def workers():
+        return [p for p in multiprocessing.active_children() if p.is_alive()]
+
+    loader = build_dataloader(dict(train_cfg, num_workers=2), is_train=True, seed=3)
+    before = len(workers())
+    batches = iter(loader)
+    next(batches)
+    assert len(workers()) == before + 2
+    batches.close()  # what dropping the pass does
+    deadline = time.time() + 10
+    while len(workers()) > before and time.time() < deadline:
+        time.sleep(0.05)
+    assert len(workers()) == before
+    assert len(run_epoch(loader, 1)) == len(loader)  # the loader still works
