@@ -1,7 +1,9 @@
+import inspect
 import json
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -53,9 +55,10 @@ def test_unknown_mode_is_one_line_and_exit_2():
 # No torch and no timing here: ppgan_lite's runs are stubbed, and the "PyTorch" is a
 # tiny script that prints the JSON line tools/torch_reference.py's worker would.
 FAKE_TORCH = """#!/bin/sh
-# argv: torch_reference.py --worker CASE ...: answer for CASE
+# argv: torch_reference.py --worker CASE ...: answer for CASE, echoing the arguments
 echo "{\\"case\\": \\"$3\\", \\"framework\\": \\"torch fake\\", \\"batch\\": 1, \\"runs\\": 1,"\\
-     "\\"median_s_per_iter\\": 2.0, \\"peak_rss_mb\\": 1000.0, \\"threads\\": \\"$OMP_NUM_THREADS\\"}"
+     "\\"median_s_per_iter\\": 2.0, \\"peak_rss_mb\\": 1000.0, \\"threads\\": \\"$OMP_NUM_THREADS\\","\\
+     "\\"argv\\": \\"$*\\"}"
 """
 
 
@@ -107,6 +110,60 @@ def test_twin_alternates_with_ours_and_the_ratio_is_ours_over_torch(bench, tmp_p
     assert summary["x_torch_rounds"] == [1.5, 2.0]  # 3/2 and 4/2
     assert summary["x_torch"] == 1.75 and summary["s_per_iter"] == 3.5
     assert summary["peak_rss_mb"] == 1600.0 and summary["rss_x_torch"] == 1.6
+
+
+def test_the_pix2pix_and_cyclegan_twins_take_the_configs_settings():
+    import paddle
+
+    from ppgan_lite.models.cycle_gan_model import CycleGANModel
+    from ppgan_lite.utils.config import load_config
+
+    twins = load_script("tools/torch_reference.py")
+    beta2 = inspect.signature(paddle.optimizer.Adam).parameters["beta2"].default
+    configs = {}
+    for config, settings in (("pix2pix_facades.yaml", twins.PIX2PIX),
+                             ("cyclegan_horse2zebra.yaml", twins.CYCLEGAN)):
+        cfg = configs[config] = load_config(os.path.join(ROOT, "configs", config), [])
+        g, d = cfg.model.generator, cfg.model.discriminator
+        assert (g.ngf, g.norm_type, g.use_dropout) == (
+            settings["ngf"], settings["norm"], settings["use_dropout"]), config
+        assert (d.ndf, d.n_layers, d.norm_type) == (
+            settings["ndf"], settings["n_layers"], settings["norm"]), config
+        assert cfg.model.gan_criterion.gan_mode == settings["gan_mode"], config
+        assert cfg.model.gan_criterion.get("loss_weight", 1.0) == 1.0, config
+        assert cfg.lr_scheduler.learning_rate == settings["lr"], config
+        for group in cfg.optimizer.values():
+            assert (group.beta1, group.get("beta2", beta2)) == settings["betas"], config
+    pix2pix = configs["pix2pix_facades.yaml"].model
+    assert pix2pix.generator.num_downs == twins.CASES["pix2pix256"][1].bit_length() - 1
+    assert pix2pix.pixel_criterion.loss_weight == twins.PIX2PIX["l1_weight"]
+    cyclegan = configs["cyclegan_horse2zebra.yaml"].model
+    defaults = inspect.signature(CycleGANModel).parameters
+    for key in ("lambda_a", "lambda_b", "pool_size"):
+        assert cyclegan.get(key, defaults[key].default) == twins.CYCLEGAN[key], key
+    assert cyclegan.generator.n_blocks == twins.CYCLEGAN["n_blocks"]
+    assert cyclegan.idt_criterion.loss_weight == twins.CYCLEGAN["identity_weight"]
+    assert cyclegan.cycle_criterion.get("loss_weight", 1.0) == 1.0
+
+
+def test_the_twins_call_junyanz_gan_loss_in_either_of_his_signatures():
+    twins = load_script("tools/torch_reference.py")
+
+    class Since2019:
+        def __init__(self, gan_mode, target_real_label=1.0, target_fake_label=0.0):
+            self.arg = gan_mode
+
+    class Before:
+        def __init__(self, use_lsgan=True, target_real_label=1.0, target_fake_label=0.0):
+            self.arg = use_lsgan
+
+    new, old = types.SimpleNamespace(GANLoss=Since2019), types.SimpleNamespace(GANLoss=Before)
+    loss, sigmoid = twins.junyanz_gan_loss(new, "vanilla")
+    assert loss.arg == "vanilla" and not sigmoid  # BCE with logits: no sigmoid in D
+    loss, sigmoid = twins.junyanz_gan_loss(old, "vanilla")
+    assert loss.arg is False and sigmoid  # his old BCELoss wants probabilities
+    loss, sigmoid = twins.junyanz_gan_loss(old, "lsgan")
+    assert loss.arg is True and not sigmoid
 
 
 def test_a_case_without_twin_runs_alone(bench, tmp_path, capsys):
