@@ -87,7 +87,8 @@ CASES = {
 }
 # our case -> its twin in tools/torch_reference.py (same nets, losses, optimizers)
 TORCH_TWINS = {"dcgan64": "dcgan64", "dcgan32": "dcgan32",
-               "p2c256_nofaceid": "p2c256", "p2c128_nofaceid": "p2c128"}
+               "p2c256_nofaceid": "p2c256", "p2c128_nofaceid": "p2c128",
+               "pix2pix256": "pix2pix256", "cyclegan256": "cyclegan256"}
 # (backend, face mask, generator): faceseg with random weights costs what PaddleGAN's
 # trained ones do; "unet" is the pix2pix U-Net that configs/pix2pix_photo2cartoon.yaml
 # distils the cartoon generator ("p2c") into
@@ -103,6 +104,9 @@ EXPERIMENTS = {"onednn": "oneDNN kernels (FLAGS_use_mkldnn=1)",
                "bf16": "paddle.amp.auto_cast(dtype='bfloat16')"}
 EXPERIMENT_CASES = ("dcgan64", "dcgan32")
 THREADS = None  # --threads
+# --photo2cartoon-repo / --cyclegan-repo: where the twins load their networks.py from
+TWIN_REPOS = {"repo": torch_reference.DEFAULT_P2C_REPO,
+              "cyclegan_repo": torch_reference.DEFAULT_CYCLEGAN_REPO}
 
 
 def _worker(case_name, runs, warmup, mode="tuned"):
@@ -317,7 +321,7 @@ def run_case(case, mode, runs, warmup):
 def run_torch(case, runs, warmup, torch_python):
     """The PyTorch twin of ``case`` under ``torch_python``, in a fresh process."""
     res = torch_reference.run_case(TORCH_TWINS[case], runs, warmup, python=torch_python,
-                                   env=child_env())
+                                   env=child_env(), **TWIN_REPOS)
     res.update(case=case, mode="torch", twin=TORCH_TWINS[case])
     return res
 
@@ -356,6 +360,15 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=1,
                    help="with --torch-python: ours and the twin this many times each, "
                         "alternating; the ratio is the median of the rounds'")
+    p.add_argument("--photo2cartoon-repo", default=torch_reference.DEFAULT_P2C_REPO,
+                   metavar="PATH",
+                   help="with --torch-python: minivision-ai/photo2cartoon (a checkout or "
+                        "bare git mirror), whose networks.py the p2c twins run")
+    p.add_argument("--cyclegan-repo", default=torch_reference.DEFAULT_CYCLEGAN_REPO,
+                   metavar="PATH",
+                   help="with --torch-python: junyanz/pytorch-CycleGAN-and-pix2pix (a "
+                        "checkout or bare git mirror), whose networks.py the pix2pix and "
+                        "CycleGAN twins run")
     p.add_argument("--threads", type=int, default=None,
                    help="threads for ours and PyTorch alike (default: usable cores); 1 "
                         "keeps the ratio fair when other processes share the cores")
@@ -364,6 +377,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     global THREADS
     THREADS = args.threads
+    TWIN_REPOS.update(repo=args.photo2cartoon_repo, cyclegan_repo=args.cyclegan_repo)
     if args.worker == "matmul":
         print(json.dumps(_matmul_worker(args.runs)))
         return 0

@@ -112,6 +112,42 @@ def test_twin_alternates_with_ours_and_the_ratio_is_ours_over_torch(bench, tmp_p
     assert summary["peak_rss_mb"] == 1600.0 and summary["rss_x_torch"] == 1.6
 
 
+def test_the_twins_repositories_pass_through_to_pytorch(bench, tmp_path, capsys):
+    assert bench.main(["--cases", "pix2pix256,cyclegan256", "--modes", "tuned",
+                       "--cyclegan-repo", "/repos/junyanz", "--photo2cartoon-repo",
+                       "/repos/minivision", "--torch-python", fake_torch(tmp_path)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    twins = [line for line in lines if line.get("mode") == "torch"]
+    assert [t["twin"] for t in twins] == ["pix2pix256", "cyclegan256"]
+    for twin in twins:
+        argv = twin["argv"].split()
+        assert argv[argv.index("--cyclegan-repo") + 1] == "/repos/junyanz"
+        assert argv[argv.index("--photo2cartoon-repo") + 1] == "/repos/minivision"
+    assert [line["case"] for line in lines if line["mode"] == "vs_torch"] == \
+        ["pix2pix256", "cyclegan256"]
+
+
+def test_without_the_repo_flags_the_twins_look_under_the_mirrors(bench, tmp_path, capsys):
+    assert bench.main(["--cases", "cyclegan256", "--modes", "tuned", "--torch-python",
+                       fake_torch(tmp_path)]) == 0
+    twin = json.loads(capsys.readouterr().out.splitlines()[1])
+    argv = twin["argv"].split()
+    assert argv[argv.index("--cyclegan-repo") + 1] == \
+        bench.torch_reference.DEFAULT_CYCLEGAN_REPO
+    assert argv[argv.index("--photo2cartoon-repo") + 1] == bench.torch_reference.DEFAULT_P2C_REPO
+
+
+def test_every_twin_has_the_batch_and_image_size_of_its_case():
+    bench = load_script("tools/benchmark.py")
+    twins = bench.torch_reference.CASES
+    assert set(bench.TORCH_TWINS.values()) == set(twins)  # no twin left unpaired
+    for case, twin in bench.TORCH_TWINS.items():
+        _, size, batch = twins[twin]
+        spec = bench.CASES[case]
+        assert batch == spec["batch"], case
+        assert {shape[1:] for shape in spec["inputs"].values()} == {(size, size)}, case
+
+
 def test_the_pix2pix_and_cyclegan_twins_take_the_configs_settings():
     import paddle
 
