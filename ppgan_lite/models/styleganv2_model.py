@@ -12,6 +12,14 @@ Per iteration (StyleGAN2 appendix B; rosinality's train.py has the same order):
 5. the moving average of G takes one step.
 Latents are mixed (two z, a random crossover layer) with probability ``mixing_prob``.
 
+``gan_criterion: {name: GANLoss, gan_mode: wgangp}`` trains D as a WGAN-GP critic
+instead (NVlabs' ``D_wgan_gp`` / ``G_wgan``): D(fake) - D(real) + wgan_lambda x
+(||grad D(x^)|| - 1)^2 at real/fake interpolates + wgan_epsilon x D(real)^2 in the D
+step, -D(G(z)) for G. Its penalty is computed every step, so such configs set
+r1_reg_weight 0. On short, small runs (the 32-px digits recipe) the logistic loss
+saturates and D stops telling a collapsed batch from a varied one; the critic keeps
+giving G a gradient (docs/models/stylegan2.md).
+
 Kept from PaddleGAN (ppgan/models/styleganv2_model.py): the names and config keys, the
 penalties' formulas, the EMA decay (default), the lr x c / (c + 1) correction (here
 through ``learning_rate_multipliers``). Fixed: the penalties are their own optimizer
@@ -29,6 +37,7 @@ import paddle
 from ..utils.errors import ConfigError, DataError
 from ..utils.registry import CRITERIONS, DISCRIMINATORS, GENERATORS, MODELS, build
 from .base_model import BaseModel, GeneratorNet, NetInput
+from .criterions.gan_loss import gradient_penalty
 from .diffaugment import diff_augment, parse_policy
 from .styleganv2_parts import (LogisticGANLoss, MeanLatentCache, TruncatedGenerator,
                                ema_beta, lazy_ratio, path_length_penalty, r1_penalty,
@@ -53,7 +62,7 @@ class StyleGAN2Model(BaseModel):
                  num_style_feat=None, mixing_prob=0.9, r1_reg_weight=10.0,
                  path_reg_weight=2.0, path_batch_shrink=2.0, params=None,
                  max_eval_steps=50000, path_length_decay=0.01, ema_kimg=None,
-                 ema_rampup=None, diffaugment=None):
+                 ema_rampup=None, diffaugment=None, wgan_lambda=10.0, wgan_epsilon=0.001):
         super().__init__()
         self.nets["gen"] = build(generator, GENERATORS, "model.generator")
         if discriminator:
@@ -89,6 +98,11 @@ class StyleGAN2Model(BaseModel):
         self.diffaugment = parse_policy(diffaugment)
         self.max_eval_steps = max_eval_steps
         self.gan_criterion = _build_criterion(gan_criterion)
+        self.wgangp = getattr(self.gan_criterion, "gan_mode", None) == "wgangp"
+        if wgan_lambda < 0 or wgan_epsilon < 0:
+            raise ConfigError(f"model.wgan_lambda / wgan_epsilon must be >= 0, got "
+                              f"{wgan_lambda} / {wgan_epsilon}")
+        self.wgan_lambda, self.wgan_epsilon = float(wgan_lambda), float(wgan_epsilon)
         self.mean_path_length = 0.0
         self._mean_latents = {net: MeanLatentCache() for net in self.generator_nets}
         self._last_g_step = False
@@ -141,6 +155,12 @@ class StyleGAN2Model(BaseModel):
         fake_pred = self.discriminate(fake)
         loss = (self.gan_criterion(real_pred, True, is_disc=True)
                 + self.gan_criterion(fake_pred, False, is_disc=True))
+        if self.wgangp:  # the critic's Lipschitz penalty and drift, in the same step
+            gp = gradient_penalty(self.discriminate, self.real, fake, self.wgan_lambda)
+            drift = self.wgan_epsilon * (real_pred * real_pred).mean()
+            self.losses["D_gp"] = gp.detach()
+            self.losses["D_drift"] = drift.detach()
+            loss = loss + gp + drift
         self.backward(loss, "optimD")
         self.losses["D_loss"] = loss
         self.losses["D_real_score"] = real_pred.detach().mean()

@@ -153,6 +153,49 @@ def test_gen_ema_starts_as_gen_and_moves_once_per_iteration():
                                        rtol=1e-5, atol=1e-6)
 
 
+def test_wgangp_critic_terms_equal_the_hand_computed_ones(monkeypatch):
+    """gan_mode wgangp: D's step is D(fake) - D(real) + lambda (||grad D(x^)|| - 1)^2
+    + epsilon D(real)^2 (NVlabs' D_wgan_gp), G's is -D(G(z)); R1 off, no R1 step."""
+    model = tiny_model(gan_criterion={"name": "GANLoss", "gan_mode": "wgangp"},
+                       r1_reg_weight=0, path_reg_weight=0, mixing_prob=0,
+                       wgan_lambda=7.0, wgan_epsilon=0.01)
+    seen, backwards = [], []
+    original_discriminate = model.discriminate
+
+    def record(images):
+        scores = original_discriminate(images)
+        if not images.stop_gradient and len(seen) == 2:  # the penalty's interpolates
+            grad = paddle.grad(scores.sum(), images, retain_graph=True)[0]
+            norms = np.sqrt((grad.numpy().reshape(len(grad), -1) ** 2).sum(1))
+            seen.append(7.0 * ((norms - 1) ** 2).mean())
+        else:
+            seen.append(scores.numpy().ravel().copy())
+        return scores
+
+    monkeypatch.setattr(model, "discriminate", record)
+    original_backward = model.backward
+    monkeypatch.setattr(model, "backward", lambda loss, group: (
+        backwards.append((group, float(loss))), original_backward(loss, group)))
+    model.setup_input(batch())
+    model.current_iter = 0
+    model.train_iter(model.optimizers)
+    real, fake, gp, g_scores = seen
+    drift = 0.01 * (real ** 2).mean()
+    assert float(model.losses["D_gp"]) == pytest.approx(gp, rel=1e-4) and gp > 0
+    assert float(model.losses["D_drift"]) == pytest.approx(drift, rel=1e-5)
+    assert backwards[0] == ("optimD", pytest.approx(
+        fake.mean() - real.mean() + gp + drift, rel=1e-4, abs=1e-5))
+    assert backwards[1:] == [("optimG", pytest.approx(-g_scores.mean(), rel=1e-5))]
+    assert "D_r1" not in model.losses
+
+
+def test_wgangp_settings_are_checked():
+    with pytest.raises(ConfigError, match="wgan_lambda / wgan_epsilon must be >= 0"):
+        build(model_config(gan_criterion={"name": "GANLoss", "gan_mode": "wgangp"},
+                           wgan_lambda=-1), MODELS)
+    assert not build(model_config(), MODELS).wgangp  # the logistic default
+
+
 # ---------------------------------------------------------------- lazy regularisation
 def test_lazy_intervals_steps_and_weights(monkeypatch):
     model = tiny_model(r1_reg_weight=10.0, path_reg_weight=2.0,
