@@ -62,7 +62,8 @@ class StyleGAN2Model(BaseModel):
                  num_style_feat=None, mixing_prob=0.9, r1_reg_weight=10.0,
                  path_reg_weight=2.0, path_batch_shrink=2.0, params=None,
                  max_eval_steps=50000, path_length_decay=0.01, ema_kimg=None,
-                 ema_rampup=None, diffaugment=None, wgan_lambda=10.0, wgan_epsilon=0.001):
+                 ema_rampup=None, diffaugment=None, wgan_lambda=10.0, wgan_epsilon=0.001,
+                 D_repeats=1):
         super().__init__()
         self.nets["gen"] = build(generator, GENERATORS, "model.generator")
         if discriminator:
@@ -103,6 +104,9 @@ class StyleGAN2Model(BaseModel):
             raise ConfigError(f"model.wgan_lambda / wgan_epsilon must be >= 0, got "
                               f"{wgan_lambda} / {wgan_epsilon}")
         self.wgan_lambda, self.wgan_epsilon = float(wgan_lambda), float(wgan_epsilon)
+        if int(D_repeats) != D_repeats or D_repeats < 1:
+            raise ConfigError(f"model.D_repeats must be a whole number >= 1, got {D_repeats}")
+        self.D_repeats = int(D_repeats)
         self.mean_path_length = 0.0
         self._mean_latents = {net: MeanLatentCache() for net in self.generator_nets}
         self._last_g_step = False
@@ -205,9 +209,10 @@ class StyleGAN2Model(BaseModel):
         # set_to_zero=False: a parameter a penalty does not reach gets no Adam step
         # (its second moment is not decayed), as in the official code
         self.set_requires_grad(self.nets["disc"], True)
-        optimizers["optimD"].clear_grad(set_to_zero=False)
-        self.backward_D()
-        self.step(optimizers, "optimD")
+        for _ in range(self.D_repeats):  # each on fresh fakes, the iteration's reals
+            optimizers["optimD"].clear_grad(set_to_zero=False)
+            self.backward_D()
+            self.step(optimizers, "optimD")
         if regularize_d:
             optimizers["optimD"].clear_grad(set_to_zero=False)
             self.backward_D_r1()

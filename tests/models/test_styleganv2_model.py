@@ -189,6 +189,28 @@ def test_wgangp_critic_terms_equal_the_hand_computed_ones(monkeypatch):
     assert "D_r1" not in model.losses
 
 
+def test_d_repeats_steps_d_on_fresh_fakes_before_each_g_step(monkeypatch):
+    model = tiny_model(r1_reg_weight=10.0, path_reg_weight=0, D_repeats=3,
+                       params={"gen_iters": 4, "disc_iters": 2})
+    steps, fakes = [], []
+    original_step = model.step
+    monkeypatch.setattr(model, "step", lambda opts, group: (
+        steps.append((model.current_iter, group)), original_step(opts, group)))
+    original_discriminate = model.discriminate
+    monkeypatch.setattr(model, "discriminate", lambda images: (
+        fakes.append(images.numpy().copy()), original_discriminate(images))[1])
+    for it in range(2):
+        model.setup_input(batch())
+        model.current_iter = it
+        model.train_iter(model.optimizers)
+    # iteration 0: 3 D steps + the R1 step, then G; iteration 1: 3 D steps, then G
+    assert steps == [(0, "optimD")] * 4 + [(0, "optimG")] + [(1, "optimD")] * 3 + [(1, "optimG")]
+    d_fakes = [fakes[i] for i in (1, 3, 5)]  # real, fake per D step in iteration 0
+    assert not np.allclose(d_fakes[0], d_fakes[1]) and not np.allclose(d_fakes[1], d_fakes[2])
+    with pytest.raises(ConfigError, match="D_repeats must be a whole number >= 1"):
+        build(model_config(D_repeats=0), MODELS)
+
+
 def test_wgangp_settings_are_checked():
     with pytest.raises(ConfigError, match="wgan_lambda / wgan_epsilon must be >= 0"):
         build(model_config(gan_criterion={"name": "GANLoss", "gan_mode": "wgangp"},
