@@ -27,6 +27,7 @@ import paddle.nn.functional as F
 
 from ...utils.errors import ConfigError
 from ...utils.registry import GENERATORS
+from ..layers.broadcast import add_channel_bias, like
 from ..layers.equalized import EqualLinear, PixelNorm, check_size, stylegan_channels
 from ..layers.fused_act import FusedLeakyReLU
 from ..layers.sequential import Sequential, trace_without_rewrite
@@ -148,7 +149,7 @@ class NoiseInjection(nn.Layer):
             if noise.shape[1] == 1:
                 noise = noise.expand([-1, channels, -1, -1])
             return paddle.concat([image, self.weight * noise], axis=1)
-        return image + self.weight * noise
+        return image + like(self.weight * noise, image)
 
 
 class ConstantInput(nn.Layer):
@@ -192,7 +193,7 @@ class ToRGB(nn.Layer):
                                           default_initializer=nn.initializer.Constant(0.0))
 
     def forward(self, inputs, style, skip=None):
-        out = self.conv(inputs, style) + self.bias
+        out = add_channel_bias(self.conv(inputs, style), self.bias.reshape([-1]))
         return out if skip is None else out + self.upsample(skip)
 
 

@@ -20,6 +20,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 
 from ...utils.errors import ConfigError
+from .broadcast import add_channel_bias, like
 from .fused_act import fused_leaky_relu, leaky_relu
 from .sequential import trace_without_rewrite
 
@@ -41,7 +42,7 @@ def _activate(out, bias, activation):
     if activation == "fused_lrelu":
         return fused_leaky_relu(out, bias)
     if bias is not None:
-        out = out + bias.reshape([1, -1] + [1] * (out.ndim - 2))
+        out = add_channel_bias(out, bias)
     return leaky_relu(out, 0.2) if activation == "lrelu" else out
 
 
@@ -106,7 +107,8 @@ class PixelNorm(nn.Layer):
     """x / sqrt(mean over channels of x^2 + 1e-8) (PGGAN eq. in sec. 4.2)."""
 
     def forward(self, x):
-        return x * paddle.rsqrt(paddle.mean(x * x, axis=1, keepdim=True) + 1e-8)
+        norm = paddle.rsqrt(paddle.mean(x * x, axis=1, keepdim=True) + 1e-8)
+        return x * (like(norm, x) if x.ndim > 2 else norm)
 
 
 def minibatch_stddev(x, group_size=4, num_features=1):
@@ -121,7 +123,7 @@ def minibatch_stddev(x, group_size=4, num_features=1):
                           f"multiple of {group_size} (or below it), got {batch}: change "
                           f"batch_size")
     y = x.reshape([group, -1, num_features, channels // num_features, height, width])
-    y = y - y.mean(axis=0, keepdim=True)
+    y = y - like(y.mean(axis=0, keepdim=True), y)
     # sqrt(mean of squares): variance written without pow, which double-grads everywhere
     y = paddle.sqrt((y * y).mean(axis=0) + 1e-8)
     y = y.mean(axis=[2, 3, 4]).reshape([-1, num_features, 1, 1])

@@ -14,6 +14,7 @@ import math
 import paddle.nn as nn
 
 from .activation import leaky_relu
+from .broadcast import add_channel_bias
 from .sequential import trace_without_rewrite
 
 SQRT2 = math.sqrt(2.0)
@@ -22,7 +23,7 @@ SQRT2 = math.sqrt(2.0)
 def fused_leaky_relu(x, bias=None, negative_slope=0.2, scale=SQRT2):
     """leaky_relu(x + bias) * scale, ``bias`` of shape [C] added along axis 1."""
     if bias is not None:
-        x = x + bias.reshape([1, -1] + [1] * (x.ndim - 2))
+        x = add_channel_bias(x, bias)
     return leaky_relu(x, negative_slope) * scale
 
 
