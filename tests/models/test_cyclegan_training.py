@@ -94,7 +94,7 @@ def test_cyclegan_moves_toward_the_target_domain(tmp_path_factory):
     untrained generator's output are, and the cycle A -> B -> A reconstructs better.
     Measured: mean-colour distance to B 88 (photos), 86 (untrained) -> 45; cycle L1
     0.41 -> 0.28; PSNR against the answer 12.4 -> 16.6 dB (identity map 13.8), at 60 steps
-    on an AMD machine; on an Intel Xeon the same 60 steps reached cycle L1 0.363 (0.87x), 90
+    on the machine it was written on; on an Intel Xeon the same 60 steps reached cycle L1 0.363 (0.87x), 90
     steps colour 88.5 / 86.3 -> 13.7 and cycle L1 0.415 -> 0.342 (0.82x): the bound is 0.9x."""
     data = unpaired_demo(tmp_path_factory.mktemp("cyclegan_learns") / "demo")
     trainer = make_trainer(CYCLEGAN_DEMO, cyclegan_overrides(data, iters=90) + [
