@@ -94,8 +94,9 @@ def test_cyclegan_moves_toward_the_target_domain(tmp_path_factory):
     untrained generator's output are, and the cycle A -> B -> A reconstructs better.
     Measured: mean-colour distance to B 88 (photos), 86 (untrained) -> 45; cycle L1
     0.41 -> 0.28; PSNR against the answer 12.4 -> 16.6 dB (identity map 13.8), at 60 steps
-    on the machine it was written on; on an Intel Xeon the same 60 steps reached cycle L1 0.363 (0.87x), 90
-    steps colour 88.5 / 86.3 -> 13.7 and cycle L1 0.415 -> 0.342 (0.82x): the bound is 0.9x."""
+    on the machine it was written on. On an Intel Xeon 60 steps reached only cycle L1
+    0.415 -> 0.363 (0.87x); 90 steps: colour 88.5 / 86.3 -> 13.7, cycle L1 0.415 -> 0.342
+    (0.82x)."""
     data = unpaired_demo(tmp_path_factory.mktemp("cyclegan_learns") / "demo")
     trainer = make_trainer(CYCLEGAN_DEMO, cyclegan_overrides(data, iters=90) + [
         "dataset.train.batch_size=8", "lr_scheduler.learning_rate=0.002"],
@@ -112,7 +113,7 @@ def test_cyclegan_moves_toward_the_target_domain(tmp_path_factory):
     cycle_after = float(np.abs(after["rec_A"] - after["real_A"]).mean())
     print(f"colour distance to B: photos {photos:.1f}, untrained {untrained:.1f}, "
           f"learned {learned:.1f}; cycle L1 {cycle_before:.3f} -> {cycle_after:.3f}")
-    assert cycle_after < 0.9 * cycle_before, (cycle_before, cycle_after)
+    assert cycle_after < 0.85 * cycle_before, (cycle_before, cycle_after)
 
 
 def test_evaluate_only_scores_G_A_of_testA_against_testB(data, full_run, tmp_path):

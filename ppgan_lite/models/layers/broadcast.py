@@ -4,8 +4,8 @@ Paddle 3's CPU elementwise kernels are fast when the smaller operand broadcasts 
 trailing axes only (``[N, C, 1, 1]`` against ``[N, C, H, W]``) or has a lower rank
 (``[C, 1, 1]``), and 5-20x slower, forward and backward, when it broadcasts over a
 leading or middle axis of a batch: a bias as ``[1, C, 1, 1]``, a noise map or a
-per-pixel norm as ``[N, 1, H, W]``. At StyleGAN2's small widths those adds were a
-third of a training iteration (docs/benchmarks.md, "tried"). The helpers below give
+per-pixel norm as ``[N, 1, H, W]``. At StyleGAN2's small widths these helpers make a
+training iteration about 18% faster (docs/benchmarks.md, "Tried"). The helpers below give
 the same values and gradients through the fast paths.
 """
 import paddle
